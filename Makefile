@@ -1,0 +1,37 @@
+# The two quick-start commands: `make demo` and `make test`. Both create .venv on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint-code bench fuzz clean peers
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/diaryrules lint examples/*.diary.yaml
+	$(BIN)/diaryrules test examples/*.diary.yaml
+	$(BIN)/diaryrules query examples/maison-de-sante.diary.yaml reason=renewal patient=known age=54 --at 2026-12-01T10:00
+
+# Node's opening_hours peer for the differential hours tests; skipped quietly when Node is absent.
+peers:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/peers && test -f package-lock.json && npm ci --silent --no-audit --no-fund >/dev/null; \
+	else echo "npm not found: the opening_hours.js differential test will not run"; fi
+
+lint-code: $(STAMP)
+	$(BIN)/ruff check diaryrules tests benchmarks
+	$(BIN)/mypy diaryrules
+
+test: $(STAMP) peers lint-code
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

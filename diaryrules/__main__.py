@@ -1,0 +1,5 @@
+"""`python -m diaryrules` runs the command line."""
+
+from .cli import main
+
+main()

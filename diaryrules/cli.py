@@ -1,0 +1,311 @@
+"""Interface — the `diaryrules` command line (typer + rich).
+
+Every command turns bad input into a clear, positioned message and an exit code (0 clean,
+1 findings or failed tests, 2 unusable input or a bad argument), never a traceback. Heavy
+modules are imported inside the commands so that `diaryrules query` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Booking grids of medical practices as rule files: lint, query, slots.")
+
+FORMATS_LINT = ("human", "json", "github", "sarif")
+FORMATS = ("human", "json")
+
+
+class Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _err(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
+    sys.stderr.write(f"error: {message}\n")
+    if hint:
+        sys.stderr.write(f"  hint: {hint}\n")
+    raise Exit(code)
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    if fmt not in allowed:
+        from .diagnostics import did_you_mean
+
+        near = did_you_mean(fmt, allowed)
+        _err(f"unknown format `{fmt}`: use one of {', '.join(allowed)}", f"did you mean `{near}`?" if near else None)
+    return fmt
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _practice(path: str) -> Any:
+    """Load a rule file for a command that needs a usable practice; exit 2 with the findings if not."""
+    from .diagnostics import Severity, sort_diagnostics
+    from .lint import load_practice
+    from .report import render
+
+    if not Path(path).exists():
+        _err(f"{path}: no such file")
+    loaded = load_practice(path)
+    if loaded.practice is None:
+        diags = [d.with_severity(Severity.ERROR) for d in sort_diagnostics(loaded.diagnostics)]
+        sys.stderr.write(render("human", diags, [path], {path: loaded.source.text}, color=False))
+        sys.stderr.write("the rule file cannot be used until these errors are fixed; run `diaryrules lint` on it\n")
+        raise Exit(2)
+    return loaded.practice
+
+
+def _request(practice: Any, request: str | None, words: list[str] | None, at: str | None) -> Any:
+    from .evaluate import make_request
+    from .request import RequestError, parse_words
+
+    try:
+        if request is not None and words:
+            _err("give the request either as --request JSON or as KEY=VALUE words, not both")
+        given: dict[str, Any]
+        if request is not None:
+            text = request
+            if request.startswith("@"):
+                try:
+                    text = Path(request[1:]).read_text(encoding="utf-8")
+                except OSError as e:
+                    _err(f"cannot read {request[1:]}: {e.strerror}")
+            try:
+                given = json.loads(text)
+            except json.JSONDecodeError as e:
+                caret = " " * (e.colno - 1) + "^"
+                line = text.splitlines()[e.lineno - 1] if text.splitlines() else ""
+                _err(f"--request:{e.lineno}:{e.colno}: not valid JSON: {e.msg}\n  {line}\n  {caret}",
+                     'e.g. --request \'{"reason": "renewal", "patient": "known"}\'')
+            except RecursionError:
+                _err("--request: the JSON is nested too deeply")
+            if not isinstance(given, dict):
+                _err("--request must be a JSON object", 'e.g. {"reason": "renewal"}')
+        else:
+            given = parse_words(words or [])
+        return make_request(practice, given, at)
+    except RequestError as e:
+        where = f"--request `{e.key}`: " if e.key else "--request: "
+        _err(where + e.message, e.hint)
+
+
+# -- lint ------------------------------------------------------------------------------------------
+
+@app.command()
+def lint(
+    files: list[str] = typer.Argument(..., help="Rule files (*.diary.yaml)."),
+    format: str = typer.Option(None, "--format", "-f", help="human | json | github | sarif "
+                               "(github by default when GITHUB_ACTIONS=true)"),
+    strict: bool = typer.Option(False, help="Warnings also fail (exit 1)."),
+    today: str = typer.Option(None, help="The day to lint for (DR303), YYYY-MM-DD; default today."),
+    select: list[str] = typer.Option([], help="Only these codes (repeatable; a prefix like DR1 works)."),
+    ignore: list[str] = typer.Option([], help="Not these codes (repeatable)."),
+) -> None:
+    """Check rule files: structure, names, types, conflicts, gaps, unreachable rules, tests."""
+    from datetime import date
+
+    from .checks import CODES
+    from .lint import lint_files
+    from .report import render
+
+    fmt = format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "human")
+    _check_format(fmt, FORMATS_LINT)
+    day = None
+    if today:
+        try:
+            day = date.fromisoformat(today)
+        except ValueError:
+            _err(f"--today `{today}` is not a date", "write it as YYYY-MM-DD")
+    for code in [*select, *ignore]:
+        if not any(c.startswith(code.upper()) for c in CODES):
+            _err(f"unknown check code `{code}`", "see `diaryrules rules` for the codes")
+    for f in files:
+        if not Path(f).is_file():
+            _err(f"{f}: no such file")
+    result = lint_files(files, select=select, ignore=ignore, today=day)
+    rules = {c: (v[1], v[2]) for c, v in CODES.items()}
+    sys.stdout.write(render(fmt, result.diagnostics, files, result.sources, color=_color() and fmt == "human",
+                            rules=rules))
+    raise Exit(result.exit_code(strict))
+
+
+# -- query / explain / ask -------------------------------------------------------------------------
+
+@app.command(context_settings={"allow_extra_args": False})
+def query(
+    file: str = typer.Argument(..., help="The practice's rule file."),
+    words: list[str] = typer.Argument(None, help="The request as KEY=VALUE words: reason=renewal age=54."),
+    request: str = typer.Option(None, "--request", "-r", help="The request as a JSON object (or @file.json)."),
+    at: str = typer.Option(None, help="The call moment, ISO date-time in the practice's time zone; default now."),
+    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+) -> None:
+    """Decide a request: what to do, with whom, how long, where, what to say."""
+    from .evaluate import decide
+    from .render import decision_human
+
+    _check_format(format, FORMATS)
+    practice = _practice(file)
+    req = _request(practice, request, words, at)
+    d = decide(practice, req)
+    if format == "json":
+        sys.stdout.write(json.dumps(d.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(decision_human(practice, d))
+
+
+@app.command()
+def explain(
+    file: str = typer.Argument(...),
+    words: list[str] = typer.Argument(None, help="The request as KEY=VALUE words."),
+    request: str = typer.Option(None, "--request", "-r", help="The request as a JSON object."),
+    at: str = typer.Option(None, help="The call moment (ISO date-time); default now."),
+    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+) -> None:
+    """Show, rule by rule, which rules matched, which lost and why."""
+    from .evaluate import explain as explain_request
+    from .render import explain_human
+
+    _check_format(format, FORMATS)
+    practice = _practice(file)
+    req = _request(practice, request, words, at)
+    decision, verdicts = explain_request(practice, req)
+    if format == "json":
+        out = {"decision": decision.to_json(),
+               "rules": [{"rule": v.rule, "tier": v.tier, "matched": v.matched, "status": v.status, "why": v.why}
+                         for v in verdicts]}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(explain_human(practice, decision, verdicts))
+
+
+@app.command()
+def ask(
+    file: str = typer.Argument(...),
+    at: str = typer.Option(None, help="The call moment (ISO date-time); default now."),
+) -> None:
+    """Interactive: asks only the questions that change the answer, then gives the decision."""
+    from .interactive import run_ask
+
+    practice = _practice(file)
+    raise Exit(run_ask(practice, at))
+
+
+# -- test / tree / schema / rules ------------------------------------------------------------------
+
+@app.command("test")
+def test_cmd(
+    files: list[str] = typer.Argument(..., help="Rule files whose `tests:` to run."),
+    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+) -> None:
+    """Run the files' `tests:` sections, with rule coverage."""
+    from .render import tests_human
+    from .testing import run_tests
+
+    _check_format(format, FORMATS)
+    failed = False
+    outputs: list[Any] = []
+    for f in files:
+        practice = _practice(f)
+        report = run_tests(practice)
+        failed = failed or report.failed > 0
+        outputs.append((f, report))
+    if format == "json":
+        data = [{"file": f, "passed": r.passed, "failed": r.failed,
+                 "coverage": {"covered": len(r.covered), "total": len(r.practice.rules), "uncovered": r.uncovered},
+                 "cases": [{"name": c.case.name, "ok": not c.failures, "failures": c.failures} for c in r.results]}
+                for f, r in outputs]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for f, r in outputs:
+            sys.stdout.write(tests_human(f, r))
+    raise Exit(1 if failed else 0)
+
+
+@app.command()
+def tree(
+    file: str = typer.Argument(...),
+    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+) -> None:
+    """Print the compiled decision tree."""
+    from .evaluate import tree_json
+    from .render import tree_human
+
+    _check_format(format, FORMATS)
+    practice = _practice(file)
+    if format == "json":
+        sys.stdout.write(json.dumps(tree_json(practice), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(tree_human(practice))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of rule files (for editors)."""
+    from .schema import schema_text
+
+    sys.stdout.write(schema_text())
+
+
+@app.command()
+def rules(code: str = typer.Argument(None, help="A code such as DR101 for its documentation.")) -> None:
+    """List every check code, or document one."""
+    from .checks import CODES, check_modules
+
+    docs = {c.code: c.doc for c in check_modules()}
+    if code is None:
+        for c, (sev, name, summary) in CODES.items():
+            sys.stdout.write(f"{c}  {name:<18} {sev.value:<8} {summary}\n")
+        return
+    c = code.upper()
+    if c not in CODES:
+        from .diagnostics import did_you_mean
+
+        near = did_you_mean(c, CODES)
+        _err(f"unknown code `{code}`", f"did you mean `{near}`?" if near else "see `diaryrules rules`")
+    sev, name, summary = CODES[c]
+    sys.stdout.write(f"{c} {name} (default: {sev.value})\n\n{summary}\n")
+    if c in docs:
+        sys.stdout.write("\n" + docs[c] + "\n")
+
+
+def main() -> None:
+    """Entry point: typer's app with our exit codes, and never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except Exit as e:
+        sys.exit(e.code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except SystemExit:
+        raise
+    except Exception as e:  # click's usage errors first; anything else is our bug, said in one line
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(2)
+        if isinstance(e, click.exceptions.Abort):
+            sys.stderr.write("aborted\n")
+            sys.exit(1)
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        target = next((a for a in sys.argv[2:] if not a.startswith("-")), "")
+        sys.stderr.write(f"diaryrules: internal error while handling {target or 'the command'}: "
+                         f"{type(e).__name__}: {e}. Sorry — please report it with the file.\n")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,510 @@
+"""Stage 4 — compile: the rules of a practice → a decision diagram over the request's attributes.
+
+Each attribute becomes a *dimension* whose domain is split into *atoms*: an enum's values, a
+bool's no/yes, one yes/no dimension per element of a set attribute, and for numbers, dates and
+times the elementary intervals cut by every bound the rules mention. A condition is then a
+function of atoms, and the rules compile into a hash-consed multi-valued decision diagram
+(an ordered, reduced MDD): internal nodes test one dimension, identical subtrees are shared,
+and each leaf holds every rule that matches there (with its tier). The winning decision of a
+leaf follows the language's semantics (tiers, `overrides`, ambiguous ties).
+
+The same diagram is what `evaluate` walks and what the validator's checks read.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .model import TIERS, Attribute, Practice, Rule
+from .syntax import Always, And, Cond, Not, Or, Test
+
+DATE_MIN = date(1900, 1, 1).toordinal()
+DATE_MAX = date(2200, 1, 1).toordinal()
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One dimension of the request space."""
+
+    name: str  # attribute name, or `set:element` for an element of a set attribute
+    attr: Attribute
+    element: str | None  # for set elements
+    kind: str  # enum | bool | int | date | time
+    cuts: tuple[int, ...] = ()  # interval kinds: atom i = [cuts[i], cuts[i+1])
+    labels: tuple[str, ...] = ()  # enum: value names
+
+    @property
+    def size(self) -> int:
+        if self.kind in ("enum",):
+            return len(self.labels)
+        if self.kind == "bool":
+            return 2
+        return len(self.cuts) - 1
+
+    def atom_of(self, value: Any) -> int:
+        """The atom holding a typed request value of this dimension's attribute."""
+        if self.kind == "enum":
+            return self.labels.index(value)
+        if self.kind == "bool":
+            if self.element is not None:
+                return 1 if self.element in value else 0
+            return 1 if value else 0
+        v = value.toordinal() if isinstance(value, date) else int(value)
+        return min(max(bisect_right(self.cuts, v) - 1, 0), self.size - 1)
+
+    def atom_text(self, i: int) -> str:
+        if self.kind == "enum":
+            return self.labels[i]
+        if self.kind == "bool":
+            return "yes" if i else "no"
+        lo, hi = self.cuts[i], self.cuts[i + 1]
+        if self.kind == "int":
+            return str(lo) if hi == lo + 1 else f"{lo}..{hi - 1}"
+        if self.kind == "date":
+            a, b = date.fromordinal(lo), date.fromordinal(hi - 1)
+            return a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}"
+        return f"{_hm(lo)}..{_hm(hi)}"  # times are half-open
+
+    def representative(self, i: int) -> Any:
+        """A typed value inside atom i (for witnesses)."""
+        if self.kind == "enum":
+            return self.labels[i]
+        if self.kind == "bool":
+            return bool(i)
+        lo = self.cuts[i]
+        return date.fromordinal(lo) if self.kind == "date" else lo
+
+
+def _hm(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+# -- the diagram manager -----------------------------------------------------------------------
+
+class Diagram:
+    """Hash-consed nodes. Node ids: leaves and internal nodes share one id space.
+
+    An internal node is (level, children) with one child per atom of dims[level]; a leaf is
+    (len(dims), value). `mk` keeps the diagram reduced: a node whose children are all the same
+    is that child.
+    """
+
+    def __init__(self, dims: Sequence[Dim]) -> None:
+        self.dims = list(dims)
+        self.bottom = len(self.dims)
+        self.level: list[int] = []
+        self.children: list[tuple[int, ...]] = []
+        self.value: list[Any] = []
+        self._unique: dict[tuple[int, Any], int] = {}
+        self._memo: dict[tuple[Any, ...], int] = {}
+
+    def leaf(self, value: Any) -> int:
+        key = (self.bottom, ("leaf", value))
+        nid = self._unique.get(key)
+        if nid is None:
+            nid = len(self.level)
+            self.level.append(self.bottom)
+            self.children.append(())
+            self.value.append(value)
+            self._unique[key] = nid
+        return nid
+
+    def mk(self, level: int, children: tuple[int, ...]) -> int:
+        first = children[0]
+        if all(c == first for c in children):
+            return first
+        key = (level, children)
+        nid = self._unique.get(key)
+        if nid is None:
+            nid = len(self.level)
+            self.level.append(level)
+            self.children.append(children)
+            self.value.append(None)
+            self._unique[key] = nid
+        return nid
+
+    def is_leaf(self, n: int) -> bool:
+        return self.level[n] == self.bottom
+
+    def child(self, n: int, level: int, atom: int) -> int:
+        """The cofactor of n for dims[level] = atom (n itself when it does not test that level)."""
+        return self.children[n][atom] if self.level[n] == level else n
+
+    def apply(self, op: str, fn: Any, a: int, b: int) -> int:
+        key = (op, a, b)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        la, lb = self.level[a], self.level[b]
+        if la == self.bottom and lb == self.bottom:
+            r = self.leaf(fn(self.value[a], self.value[b]))
+        else:
+            lv = min(la, lb)
+            size = self.dims[lv].size
+            r = self.mk(lv, tuple(self.apply(op, fn, self.child(a, lv, i), self.child(b, lv, i))
+                                  for i in range(size)))
+        self._memo[key] = r
+        return r
+
+    def map_leaves(self, op: str, fn: Any, n: int) -> int:
+        key = (op, n)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        if self.is_leaf(n):
+            r = self.leaf(fn(self.value[n]))
+        else:
+            r = self.mk(self.level[n], tuple(self.map_leaves(op, fn, c) for c in self.children[n]))
+        self._memo[key] = r
+        return r
+
+    def reachable(self, root: int) -> list[int]:
+        seen: set[int] = set()
+        order: list[int] = []
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            order.append(n)
+            stack.extend(self.children[n])
+        return order
+
+    def size(self, root: int) -> int:
+        return len(self.reachable(root))
+
+
+# -- winners -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeafDecision:
+    """What a leaf decides: the winning rule (None: a gap), and the rules it was tied with."""
+
+    rule: int | None  # index into CompiledPractice.rules
+    tied: tuple[int, ...] = ()  # ambiguous: the rules whose outcomes differ, the winner first
+    overridden: tuple[int, ...] = ()  # matched in the deciding tier but settled by `overrides`
+    matched: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.tied) > 1
+
+    def key(self) -> tuple[int | None, bool]:
+        """What the caller's answer depends on: the deciding rule and whether it was a tie (which
+        other rules tied does not change what the secretary does, so `ask` never asks for it)."""
+        return (self.rule, self.ambiguous)
+
+
+def decide_matched(rules: Sequence[Rule], matched: Iterable[int]) -> LeafDecision:
+    """The language's semantics on a set of matching rules (indices into `rules`)."""
+    ms = frozenset(matched)
+    for tier in TIERS:
+        in_tier = sorted(i for i in ms if rules[i].tier == tier)
+        if not in_tier:
+            continue
+        ids = {rules[i].id: i for i in in_tier}
+        beaten: set[int] = set()
+        for i in in_tier:
+            for o in rules[i].overrides:
+                j = ids.get(o.text)
+                if j is not None and j != i:
+                    beaten.add(j)
+        candidates = [i for i in in_tier if i not in beaten] or in_tier
+        first = candidates[0]
+        differing = [i for i in candidates if rules[i].outcome.key() != rules[first].outcome.key()]
+        tied = (first, *differing) if differing else ()
+        return LeafDecision(first, tied, tuple(sorted(beaten)), ms)
+    return LeafDecision(None, (), (), ms)
+
+
+# -- compiling ---------------------------------------------------------------------------------
+
+@dataclass
+class CompiledPractice:
+    practice: Practice
+    rules: tuple[Rule, ...]
+    dims: list[Dim]
+    dim_index: dict[str, int]
+    diagram: Diagram
+    root: int  # leaves: frozenset of matching rule indices
+    decision_root: int  # leaves: LeafDecision.key() — reduced, for `ask` and `tree`
+    rule_roots: list[int]  # per rule: its condition (bool leaves)
+    leaf_decisions: dict[frozenset[int], LeafDecision] = field(default_factory=dict)
+    by_key: dict[tuple[int | None, bool], LeafDecision] = field(default_factory=dict)
+
+    def leaf_decision(self, matched: frozenset[int]) -> LeafDecision:
+        d = self.leaf_decisions.get(matched)
+        if d is None:
+            d = decide_matched(self.rules, matched)
+            self.leaf_decisions[matched] = d
+            self.by_key.setdefault(d.key(), d)
+        return d
+
+    @property
+    def node_count(self) -> int:
+        return self.diagram.size(self.root)
+
+
+def _collect_tests(c: Cond, out: list[Test]) -> None:
+    if isinstance(c, Test):
+        out.append(c)
+    elif isinstance(c, (And, Or)):
+        for i in c.items:
+            _collect_tests(i, out)
+    elif isinstance(c, Not):
+        _collect_tests(c.item, out)
+
+
+def _cuts_of(t: Test, kind: str) -> list[int]:
+    vals = [_num(v.py) for v in t.values]
+    op = t.op
+    if op in ("is", "is not", "in", "not in"):
+        return [x for v in vals for x in (v, v + 1)]
+    if op in ("range", "not range"):
+        a, b = vals
+        return [a, b] if kind == "time" else [a, b + 1]
+    v = vals[0]
+    return [v] if op in ("<", ">=") else [v + 1]
+
+
+def _num(v: Any) -> int:
+    return v.toordinal() if isinstance(v, date) else int(v)
+
+
+def build_dims(practice: Practice, rules: Sequence[Rule]) -> list[Dim]:
+    """Dimensions in diagram order: attributes tested by triage first (a secretary asks about red
+    flags before anything else), then exceptions, then rules; ties by how many rules test them."""
+    first_tier: dict[str, int] = {}
+    count: dict[str, int] = {}
+    tests_by_attr: dict[str, list[Test]] = {}
+    elements: dict[str, list[str]] = {}
+    for r in rules:
+        ts: list[Test] = []
+        _collect_tests(r.cond, ts)
+        seen: set[str] = set()
+        for t in ts:
+            a = practice.attributes[t.attr]
+            names = [t.attr] if a.kind != "set" else [f"{t.attr}:{v.py}" for v in t.values]
+            if a.kind == "set":
+                elements.setdefault(t.attr, [])
+                for v in t.values:
+                    if v.py not in elements[t.attr]:
+                        elements[t.attr].append(v.py)
+            tests_by_attr.setdefault(t.attr, []).append(t)
+            for n in names:
+                first_tier[n] = min(first_tier.get(n, 9), r.tier_rank)
+                if n not in seen:
+                    count[n] = count.get(n, 0) + 1
+                    seen.add(n)
+    attr_order = list(practice.attributes)
+    dims: list[Dim] = []
+    for name in first_tier:
+        attr_name = name.split(":", 1)[0] if ":" in name else name
+        a = practice.attributes[attr_name]
+        if a.kind == "set":
+            dims.append(Dim(name, a, name.split(":", 1)[1], "bool"))
+        elif a.kind == "bool":
+            dims.append(Dim(name, a, None, "bool"))
+        elif a.kind == "enum":
+            dims.append(Dim(name, a, None, "enum", labels=a.values))
+        else:
+            if a.kind == "int":
+                lo, hi = a.lo, a.hi + 1
+            elif a.kind == "date":
+                lo, hi = DATE_MIN, DATE_MAX
+            else:
+                lo, hi = 0, 1440
+            cuts = {lo, hi}
+            for t in tests_by_attr[name]:
+                cuts.update(x for x in _cuts_of(t, a.kind) if lo < x < hi)
+            dims.append(Dim(name, a, None, a.kind, cuts=tuple(sorted(cuts))))
+
+    def order(d: Dim) -> tuple[int, int, int, int]:
+        base = d.name.split(":", 1)[0]
+        element = d.attr.values.index(d.element) if d.element is not None else 0
+        return (first_tier[d.name], -count[d.name], attr_order.index(base), element)
+
+    dims.sort(key=order)
+    return dims
+
+
+class Compiler:
+    def __init__(self, practice: Practice, rules: Sequence[Rule], dims: list[Dim]) -> None:
+        self.practice = practice
+        self.rules = rules
+        self.dims = dims
+        self.index = {d.name: i for i, d in enumerate(dims)}
+        self.dg = Diagram(dims)
+        self.T = self.dg.leaf(True)
+        self.F = self.dg.leaf(False)
+
+    def atoms(self, level: int, pred: Any) -> int:
+        d = self.dims[level]
+        return self.dg.mk(level, tuple(self.T if pred(d, i) else self.F for i in range(d.size)))
+
+    def cond(self, c: Cond) -> int:
+        dg = self.dg
+        if isinstance(c, Always):
+            return self.T
+        if isinstance(c, And):
+            r = self.T
+            for i in c.items:
+                r = dg.apply("and", _and, r, self.cond(i))
+            return r
+        if isinstance(c, Or):
+            r = self.F
+            for i in c.items:
+                r = dg.apply("or", _or, r, self.cond(i))
+            return r
+        if isinstance(c, Not):
+            return dg.map_leaves("not", _not, self.cond(c.item))
+        return self.test(c)
+
+    def test(self, t: Test) -> int:
+        a = self.practice.attributes[t.attr]
+        op = t.op
+        if a.kind == "set":
+            levels = [self.index[f"{t.attr}:{v.py}"] for v in t.values]
+            parts = [self.atoms(lv, lambda d, i: i == 1) for lv in levels]
+            if op in ("has", "has all"):
+                r = self.T
+                for p in parts:
+                    r = self.dg.apply("and", _and, r, p)
+                return r
+            r = self.F
+            for p in parts:
+                r = self.dg.apply("or", _or, r, p)
+            return r if op == "has any" else self.dg.map_leaves("not", _not, r)
+        level = self.index[t.attr]
+        if a.kind == "bool":
+            want = True if op == "true" else bool(t.values[0].py)
+            if op == "is not":
+                want = not want
+            return self.atoms(level, lambda d, i: bool(i) == want)
+        if a.kind == "enum":
+            vals = {v.py for v in t.values}
+            neg = op in ("is not", "not in")
+            return self.atoms(level, lambda d, i: (d.labels[i] in vals) != neg)
+        vals = [_num(v.py) for v in t.values]
+        is_time = a.kind == "time"
+
+        def inside(d: Dim, i: int) -> bool:
+            x = d.cuts[i]  # atoms are never split by a bound, so the lower end decides
+            if op in ("is", "in"):
+                return x in vals
+            if op in ("is not", "not in"):
+                return x not in vals
+            if op in ("range", "not range"):
+                lo, hi = vals
+                ok = lo <= x < hi if is_time else lo <= x <= hi
+                return ok if op == "range" else not ok
+            v = vals[0]
+            return {"<": x < v, "<=": x <= v, ">": x > v, ">=": x >= v}[op]
+
+        return self.atoms(level, inside)
+
+    def compile(self) -> CompiledPractice:
+        dg = self.dg
+        empty = frozenset()  # type: frozenset[int]
+        rule_roots = [self.cond(r.cond) for r in self.rules]
+        parts: list[int] = []
+        for i, root in enumerate(rule_roots):
+            single = frozenset((i,))
+            parts.append(dg.map_leaves(f"tag{i}", lambda v, s=single: s if v else empty, root))
+        if not parts:
+            parts = [dg.leaf(empty)]
+        # balanced unions keep intermediate diagrams small
+        while len(parts) > 1:
+            nxt = [dg.apply("union", _union, parts[k], parts[k + 1]) for k in range(0, len(parts) - 1, 2)]
+            if len(parts) % 2:
+                nxt.append(parts[-1])
+            parts = nxt
+        root = parts[0]
+        cp = CompiledPractice(self.practice, tuple(self.rules), self.dims, self.index, dg, root, root, rule_roots)
+        cp.decision_root = dg.map_leaves("decide", lambda m: ("decision", cp.leaf_decision(m).key()), root)
+        return cp
+
+
+def _and(a: bool, b: bool) -> bool:
+    return a and b
+
+
+def _or(a: bool, b: bool) -> bool:
+    return a or b
+
+
+def _not(a: bool) -> bool:
+    return not a
+
+
+def _union(a: frozenset[int], b: frozenset[int]) -> frozenset[int]:
+    return a | b
+
+
+def compile_practice(practice: Practice, rules: Sequence[Rule] | None = None) -> CompiledPractice:
+    rs = tuple(practice.rules if rules is None else rules)
+    return Compiler(practice, rs, build_dims(practice, rs)).compile()
+
+
+_CACHE: dict[int, CompiledPractice] = {}
+
+
+def compiled(practice: Practice) -> CompiledPractice:
+    """The practice's compiled diagram, built once per Practice object."""
+    cp = _CACHE.get(id(practice))
+    if cp is None or cp.practice is not practice:
+        cp = compile_practice(practice)
+        _CACHE.clear()  # one practice at a time is what the CLI and API use
+        _CACHE[id(practice)] = cp
+    return cp
+
+
+def value_groups(dim: Dim, children: Sequence[int]) -> list[tuple[list[int], int]]:
+    """Atoms grouped by the child they lead to, in atom order; adjacent intervals merged."""
+    groups: dict[int, list[int]] = {}
+    for i, c in enumerate(children):
+        groups.setdefault(c, []).append(i)
+    return [(atoms, c) for c, atoms in sorted(groups.items(), key=lambda kv: kv[1][0])]
+
+
+def describe_atoms(dim: Dim, atoms: Sequence[int]) -> str:
+    """Readable set of atoms: `renewal, consultation` or `0..17` or `18..120`."""
+    if dim.kind in ("enum", "bool"):
+        return ", ".join(dim.atom_text(i) for i in atoms)
+    runs: list[tuple[int, int]] = []
+    for i in atoms:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    texts = []
+    for a, b in runs:
+        lo, hi = dim.cuts[a], dim.cuts[b + 1]
+        if dim.kind == "int":
+            texts.append(str(lo) if hi == lo + 1 else f"{lo}..{hi - 1}")
+        elif dim.kind == "date":
+            start, end = date.fromordinal(lo).isoformat(), date.fromordinal(hi - 1).isoformat()
+            if lo == DATE_MIN and hi == DATE_MAX:
+                texts.append("any date")
+            elif lo == DATE_MIN:
+                texts.append(f"until {end}")
+            elif hi == DATE_MAX:
+                texts.append(f"from {start}")
+            else:
+                texts.append(start if start == end else f"{start}..{end}")
+        else:
+            texts.append(f"{_hm(lo)}..{_hm(hi)}")
+    return ", ".join(texts)
+
+
+def dim_label(dim: Dim) -> str:
+    return f"{dim.attr.name} has {dim.element}" if dim.element is not None else dim.name
+
+
+def atoms_by_name(dims: Sequence[Dim]) -> Mapping[str, Dim]:
+    return {d.name: d for d in dims}

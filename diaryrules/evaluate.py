@@ -1,0 +1,432 @@
+"""Stage 5 — evaluate: a request → a Decision, by walking the compiled diagram (O(depth)).
+
+Also `ask` (the next question worth putting to the caller: an attribute the request omits
+and on which the answer really depends) and `explain` (rule by rule: which matched, which
+lost and why). The decision says what to do, with whom, how long, where, what to say and
+which motif to pick in each practitioner's diary tool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .compile import CompiledPractice, Dim, LeafDecision, compiled, describe_atoms, dim_label, value_groups
+from .model import Practice, Rule
+from .request import Request, build_request
+from .syntax import And, Always, Cond, Not, Or, Outcome, Test, format_duration
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # book | validate | callback | redirect | refuse | transfer | ask | none
+    rule: str | None = None
+    tier: str | None = None
+    reason: str | None = None
+    duration: int | None = None
+    durations: Mapping[str, int] = field(default_factory=dict)  # per practitioner where it differs
+    practitioners: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    within: int | None = None
+    notice: int | None = None
+    target: str | None = None
+    message: str | None = None
+    say: tuple[str, ...] = ()
+    motifs: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    ask: Mapping[str, Any] | None = None
+    fallback: Decision | None = None
+    ambiguous: tuple[str, ...] = ()
+    trail: tuple[str, ...] = ()
+    outcome: Outcome | None = field(default=None, compare=False, repr=False)
+    in_window: str | None = None
+    not_in_window: str | None = None
+    validator: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "action": self.action,
+            "rule": self.rule,
+            "tier": self.tier,
+            "reason": self.reason,
+            "duration": format_duration(self.duration) if self.duration is not None else None,
+            "practitioners": list(self.practitioners),
+            "sites": list(self.sites),
+            "within": format_duration(self.within) if self.within is not None else None,
+            "notice": format_duration(self.notice) if self.notice is not None else None,
+            "target": self.target,
+            "message": self.message,
+            "say": list(self.say),
+            "motifs": {p: dict(m) for p, m in self.motifs.items()},
+        }
+        if self.durations:
+            out["durations"] = {p: format_duration(m) for p, m in sorted(self.durations.items())}
+        if self.validator:
+            out["by"] = self.validator
+        if self.in_window:
+            out["in"] = self.in_window
+        if self.not_in_window:
+            out["not_in"] = self.not_in_window
+        if self.ask is not None:
+            out["ask"] = dict(self.ask)
+        if self.fallback is not None:
+            out["else"] = self.fallback.to_json()
+        if self.ambiguous:
+            out["ambiguous"] = True
+            out["tied"] = list(self.ambiguous)
+        out["trail"] = list(self.trail)
+        return out
+
+
+# -- walking -----------------------------------------------------------------------------------
+
+def _atom(dim: Dim, req: Request) -> int | None:
+    name = dim.attr.name
+    if name not in req.values:
+        return None
+    return dim.atom_of(req.values[name])
+
+
+def _walk(cp: CompiledPractice, req: Request) -> tuple[int, list[str]] | None:
+    """Follow the diagram with the request; None when an unknown attribute is met."""
+    dg = cp.diagram
+    n = cp.root
+    trail: list[str] = []
+    while not dg.is_leaf(n):
+        dim = cp.dims[dg.level[n]]
+        a = _atom(dim, req)
+        if a is None:
+            return None
+        trail.append(_step_text(dim, a))
+        n = dg.children[n][a]
+    return n, trail
+
+
+def _step_text(dim: Dim, atom: int) -> str:
+    if dim.element is not None:
+        return f"{dim.attr.name} {'has' if atom else 'has not'} {dim.element}"
+    if dim.kind == "bool":
+        return f"{dim.name} is {'yes' if atom else 'no'}"
+    if dim.kind == "enum":
+        return f"{dim.name} is {dim.labels[atom]}"
+    return f"{dim.name} in {describe_atoms(dim, [atom])}"
+
+
+def _restrict(cp: CompiledPractice, req: Request) -> int:
+    """The decision diagram with every known attribute fixed; reduced, so its root tests an
+    attribute the answer really depends on (or is a leaf)."""
+    dg = cp.diagram
+    memo: dict[int, int] = {}
+
+    def go(n: int) -> int:
+        hit = memo.get(n)
+        if hit is not None:
+            return hit
+        if dg.is_leaf(n):
+            r = n
+        else:
+            level = dg.level[n]
+            a = _atom(cp.dims[level], req)
+            if a is not None:
+                r = go(dg.children[n][a])
+            else:
+                r = dg.mk(level, tuple(go(c) for c in dg.children[n]))
+        memo[n] = r
+        return r
+
+    return go(cp.decision_root)
+
+
+def _ask_for(cp: CompiledPractice, n: int) -> dict[str, Any]:
+    dg = cp.diagram
+    dim = cp.dims[dg.level[n]]
+    attr = dim.attr
+    if attr.kind == "set":
+        # every element the answer still depends on, in declaration order
+        elems: set[str] = set()
+        for m in dg.reachable(n):
+            if not dg.is_leaf(m):
+                d = cp.dims[dg.level[m]]
+                if d.attr.name == attr.name and d.element is not None:
+                    elems.add(d.element)
+        values = [v for v in attr.values if v in elems]
+    elif attr.kind == "enum":
+        values = list(dim.labels)
+    elif attr.kind == "bool":
+        values = ["yes", "no"]
+    else:
+        values = [describe_atoms(dim, atoms) for atoms, _c in value_groups(dim, dg.children[n])]
+    out: dict[str, Any] = {"attribute": attr.name, "values": values}
+    if attr.question:
+        out["question"] = attr.question
+    return out
+
+
+def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | None = None) -> Decision:
+    """The decision for a request (a typed Request, or a mapping as `query --request` takes it)."""
+    cp = compiled(practice)
+    req = request if isinstance(request, Request) else make_request(practice, request, at)
+    walked = _walk(cp, req)
+    if walked is None:
+        root = _restrict(cp, req)
+        dg = cp.diagram
+        if not dg.is_leaf(root):
+            return Decision("ask", ask=_ask_for(cp, root), reason=req.values.get("reason"),
+                            trail=("the answer depends on " + _ask_for(cp, root)["attribute"],))
+        leaf_key = dg.value[root][1]
+        ld = _decision_from_key(cp, leaf_key)
+        trail = ["unknown attributes do not change the answer"]
+    else:
+        leaf, trail = walked
+        ld = cp.leaf_decision(cp.diagram.value[leaf])
+    return _finish(cp, req, ld, trail)
+
+
+def _decision_from_key(cp: CompiledPractice, key: tuple[int | None, bool]) -> LeafDecision:
+    # the tied rules of one of the leaves with this answer: which ones may vary with what is unknown
+    return cp.by_key[key]
+
+
+def make_request(practice: Practice, given: Mapping[str, Any], at: str | None = None) -> Request:
+    return build_request(practice.attributes, given, at, practice.zone, practice.calendar)
+
+
+def _finish(cp: CompiledPractice, req: Request, ld: LeafDecision, trail: list[str]) -> Decision:
+    practice = cp.practice
+    if ld.rule is None:
+        return Decision("none", reason=req.values.get("reason"),
+                        trail=(*trail, "no rule decides this request and there is no default"))
+    rule = cp.rules[ld.rule]
+    ambiguous = tuple(cp.rules[i].id for i in ld.tied)
+    steps = [*trail, f"{rule.tier}: {rule.id} decides" + (" (tied: " + ", ".join(ambiguous) + "; first in file "
+                                                           "order wins)" if ambiguous else "")]
+    reason_id = req.values.get("reason")
+    if rule.outcome.action in ("book", "validate") and reason_id is None:
+        return Decision("ask", rule=rule.id, tier=rule.tier,
+                        ask={"attribute": "reason", "values": list(practice.reasons)},
+                        trail=(*steps, "booking needs the reason: its duration and motif depend on it"))
+    return outcome_decision(practice, rule, rule.outcome, req, steps, ambiguous)
+
+
+def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, trail: Sequence[str],
+                     ambiguous: tuple[str, ...] = ()) -> Decision:
+    reason_id = req.values.get("reason")
+    reason = practice.reasons.get(reason_id) if reason_id else None
+    say: list[str] = []
+    if rule.say:
+        say.append(rule.say)
+    if reason is not None and reason.say and o.action in ("book", "validate"):
+        say.append(reason.say)
+    fallback = outcome_decision(practice, rule, o.fallback, req, (), ()) if o.fallback else None
+    common = dict(rule=rule.id, tier=rule.tier, reason=reason_id, say=tuple(say), trail=tuple(trail),
+                  ambiguous=ambiguous, outcome=o, fallback=fallback)
+    if o.action not in ("book", "validate"):
+        within = o.within.minutes if o.within else None
+        return Decision(o.action, target=o.target.text if o.target else None, message=o.message,
+                        within=within, **common)  # type: ignore[arg-type]
+    assert reason is not None
+    if o.with_:
+        prs = [n.text for n in o.with_]
+    elif reason.practitioners is not None:
+        prs = list(reason.practitioners)
+    else:
+        prs = list(practice.practitioners)
+    asked = req.values.get("practitioner", "none")
+    notes: list[str] = []
+    if asked != "none":
+        if asked in prs:
+            prs = [asked]
+        else:
+            notes.append(f"{asked} was asked for but does not take this request; offered: {', '.join(prs)}")
+    sites = _sites(practice, o, reason, prs)
+    asked_site = req.values.get("site", "none")
+    if asked_site != "none" and asked_site in sites:
+        sites = [asked_site]
+    elif asked_site != "none":
+        notes.append(f"site {asked_site} was asked for but is not offered; offered: {', '.join(sites)}")
+    if o.duration:
+        duration, durations = o.duration.minutes, {}
+    else:
+        each = {p: reason.duration_for(p) for p in prs}
+        # one figure when everyone offered takes the same time, else the default and the exceptions
+        duration = next(iter(each.values())) if len(set(each.values())) == 1 else reason.duration
+        durations = {p: m for p, m in each.items() if m != duration}
+    motifs: dict[str, dict[str, str | None]] = {}
+    motif_map = dict(reason.motifs)
+    for p in prs:
+        pr = practice.practitioners[p]
+        diary = practice.diaries.get(pr.diary)
+        motifs[p] = {"diary": pr.diary, "tool": diary.tool if diary else None,
+                     "motif": motif_map.get(pr.diary, reason.label or reason.id)}
+    common["trail"] = (*trail, *notes)
+    return Decision(
+        o.action, duration=duration, durations=durations, practitioners=tuple(prs), sites=tuple(sites),
+        within=o.within.minutes if o.within else reason.horizon,
+        notice=o.notice.minutes if o.notice else reason.notice,
+        message=o.message, motifs=motifs, in_window=o.in_window.text if o.in_window else None,
+        not_in_window=o.not_in_window.text if o.not_in_window else None,
+        validator=o.by.text if o.by else None, **common)  # type: ignore[arg-type]
+
+
+def _sites(practice: Practice, o: Outcome, reason: Any, prs: Sequence[str]) -> list[str]:
+    if o.at:
+        return [n.text for n in o.at]
+    allowed = list(reason.sites) if reason.sites is not None else list(practice.sites)
+    used: list[str] = []
+    for p in prs:
+        for h in practice.practitioners[p].hours:
+            for s in ([h.site] if h.site else allowed):
+                if s in allowed and s not in used:
+                    used.append(s)
+    return [s for s in allowed if s in used]
+
+
+# -- explain -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    rule: str
+    tier: str
+    matched: bool | None  # None: depends on an attribute the request does not give
+    status: str  # decides | tied | overridden | shadowed | no match | unknown
+    why: str
+
+
+def explain(practice: Practice, request: Request | Mapping[str, Any], at: str | None = None
+            ) -> tuple[Decision, list[RuleVerdict]]:
+    req = request if isinstance(request, Request) else make_request(practice, request, at)
+    decision = decide(practice, req)
+    cp = compiled(practice)
+    results = [(r, evaluate_cond(r.cond, practice, req)) for r in cp.rules]
+    matched = [i for i, (_r, (ok, _why)) in enumerate(results) if ok is True]
+    ld = cp.leaf_decision(frozenset(matched))
+    deciding_tier = cp.rules[ld.rule].tier if ld.rule is not None else None
+    verdicts: list[RuleVerdict] = []
+    for i, (r, (ok, why)) in enumerate(results):
+        if ok is None:
+            status = "unknown"
+        elif not ok:
+            status = "no match"
+        elif i == ld.rule:
+            status = "decides"
+        elif i in ld.tied:
+            status = "tied"
+            why = f"{why}; tied with {cp.rules[ld.rule].id if ld.rule is not None else '?'}, which comes first"
+        elif r.tier == deciding_tier and i in ld.overridden:
+            by = [x.id for x in cp.rules if x.tier == r.tier and any(o.text == r.id for o in x.overrides)
+                  and cp.rules.index(x) in matched]
+            status = "overridden"
+            why = f"{why}; overridden by {', '.join(by)}"
+        elif r.tier == deciding_tier:
+            status = "same outcome"
+            why = f"{why}; same outcome as {cp.rules[ld.rule].id if ld.rule is not None else '?'}"
+        else:
+            status = "shadowed"
+            why = f"{why}; tier {deciding_tier} decided first"
+        verdicts.append(RuleVerdict(r.id, r.tier, ok, status, why))
+    return decision, verdicts
+
+
+def evaluate_cond(c: Cond, practice: Practice, req: Request) -> tuple[bool | None, str]:
+    """Direct evaluation with a reason: (True/False/None-unknown, the deciding test in words)."""
+    if isinstance(c, Always):
+        return True, "always"
+    if isinstance(c, Test):
+        return _eval_test(c, practice, req)
+    if isinstance(c, Not):
+        ok, why = evaluate_cond(c.item, practice, req)
+        return (None if ok is None else not ok), (f"not ({why})" if ok is not None else why)
+    if isinstance(c, And):
+        unknown: str | None = None
+        whys = []
+        for item in c.items:
+            ok, why = evaluate_cond(item, practice, req)
+            if ok is False:
+                return False, why
+            if ok is None and unknown is None:
+                unknown = why
+            whys.append(why)
+        return (None, unknown) if unknown else (True, " and ".join(whys))
+    assert isinstance(c, Or)
+    unknown = None
+    fails = []
+    for item in c.items:
+        ok, why = evaluate_cond(item, practice, req)
+        if ok is True:
+            return True, why
+        if ok is None and unknown is None:
+            unknown = why
+        fails.append(why)
+    return (None, unknown) if unknown else (False, " and ".join(fails))
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, frozenset):
+        return "{" + ", ".join(sorted(v)) + "}"
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _eval_test(t: Test, practice: Practice, req: Request) -> tuple[bool | None, str]:
+    a = practice.attributes[t.attr]
+    if t.attr not in req.values:
+        return None, f"{t.attr} is not given"
+    v = req.values[t.attr]
+    vals = [x.py for x in t.values]
+    op = t.op
+    shown = _show(v) if a.kind != "time" else f"{v // 60:02d}:{v % 60:02d}"
+    if a.kind == "set":
+        present = [x for x in vals if x in v]
+        ok = {"has": len(present) == len(vals), "has all": len(present) == len(vals),
+              "has any": bool(present), "has none": not present}[op]
+        return ok, f"{t.attr} {shown} {'satisfies' if ok else 'does not satisfy'} `{t}`"
+    if op == "true":
+        ok = bool(v)
+    elif op in ("is", "in"):
+        ok = v in vals
+    elif op in ("is not", "not in"):
+        ok = v not in vals
+    elif op in ("range", "not range"):
+        lo, hi = vals
+        inside = lo <= v < hi if a.kind == "time" else lo <= v <= hi
+        ok = inside if op == "range" else not inside
+    else:
+        ref = vals[0]
+        ok = {"<": v < ref, "<=": v <= ref, ">": v > ref, ">=": v >= ref}[op]
+    if op == "true":
+        return ok, f"{t.attr} is {'yes' if ok else 'no'}"
+    word = "is" if ok else "is not"
+    rhs = str(t).split(" ", 1)[1] if " " in str(t) else str(t)
+    if op in ("is", "is not"):
+        return ok, f"{t.attr} {shown} {'matches' if ok else 'does not match'} `{t}`"
+    return ok, f"{t.attr} {shown} {word} {rhs}"
+
+
+def tree_json(practice: Practice) -> dict[str, Any]:
+    """The decision diagram as JSON: nodes by id, each testing one attribute."""
+    cp = compiled(practice)
+    dg = cp.diagram
+    nodes: list[dict[str, Any]] = []
+    ids: dict[int, int] = {}
+    order = sorted(dg.reachable(cp.decision_root))
+    for k, n in enumerate(order):
+        ids[n] = k
+    for n in order:
+        if dg.is_leaf(n):
+            ld = cp.by_key[dg.value[n][1]]
+            rule, tied = ld.rule, ld.tied
+            nodes.append({"id": ids[n], "decision": cp.rules[rule].id if rule is not None else None,
+                          "outcome": str(cp.rules[rule].outcome) if rule is not None else "none (gap)",
+                          **({"ambiguous": True} if tied else {})})
+        else:
+            dim = cp.dims[dg.level[n]]
+            branches = [{"values": describe_atoms(dim, atoms), "next": ids[c]}
+                        for atoms, c in value_groups(dim, dg.children[n])]
+            nodes.append({"id": ids[n], "test": dim_label(dim), "branches": branches})
+    return {"root": ids[cp.decision_root], "nodes": nodes,
+            "stats": {"rules": len(cp.rules), "dimensions": len(cp.dims),
+                      "decision_nodes": len(order), "diagram_nodes": cp.node_count}}

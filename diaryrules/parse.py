@@ -1,0 +1,439 @@
+"""Stage 2 — parse: expression strings → CST (Lark, LALR) → AST (`syntax`), DR003 on syntax errors.
+
+One cached parser per grammar (`grammar/*.lark`). Errors are raised as `ExprError` with the
+offset inside the string; the caller maps it to a file position. Common mistakes get a message
+in plain words through Lark's `match_examples`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from .diagnostics import ExprError, Span, did_you_mean
+from .syntax import (
+    ACTIONS,
+    Always,
+    And,
+    Cond,
+    Duration,
+    Name,
+    Not,
+    Or,
+    Outcome,
+    Test,
+    Value,
+    duration_minutes,
+)
+
+Locate = Callable[[int, int], Span]  # (offset, length) in the string → span in the file
+
+MAX_EXPR_CHARS = 4000
+MAX_DEPTH = 50
+
+
+@cache
+def parser(grammar: str) -> Lark:
+    return Lark.open_from_package("diaryrules.grammar", f"{grammar}.lark", ("",), parser="lalr",
+                                  propagate_positions=True, maybe_placeholders=False)
+
+
+# -- plain-words expectations ------------------------------------------------------------------
+
+_TERMINAL_WORDS = {
+    "NAME": "a name", "INT": "a number", "DATE": "a date like 2026-12-24", "TIME": "a time like 08:30",
+    "DURATION": "a duration like 15min, 1h30 or 2d", "STRING": 'a message in double quotes',
+    "LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`", "COMMA": "`,`",
+    "COMPARE": "`<`, `<=`, `>` or `>=`", "QUANT": "`any`, `all` or `none`", "__ANON_0": "`..`",
+    "$END": "the end",
+}
+
+_CONDITION_EXAMPLES: dict[str, list[str]] = {
+    "expected a value after `is`": ["reason is", "reason is not", "a == ", "a != "],
+    "expected a value after the comparison": ["age <", "age >=", "age <=", "age >"],
+    "expected `{` or a value after `in`": ["reason in", "reason not in"],
+    "expected a value after `..`": ["age in 1..", "age not in 1.."],
+    "expected a value after `has`": ["symptoms has", "symptoms has any", "symptoms has all"],
+    "expected `and`, `or` or the end of the condition": [
+        "reason is a b", "reason is a patient is known", "a b", "age < 3 b", "(a) b",
+        "age in 1..3 b", "a in {b} c", "reason is a (b)"],
+    "expected a test like `reason is renewal` after `and`/`or`": [
+        "a and", "a or", "a and and", "a or or", "a and or", "a and )"],
+    "expected a test after `not`": ["not", "not not", "a and not"],
+    "the `{` is not closed: expected `,` or `}`": ["reason in {a", "reason in {a b}", "reason in {a,"],
+    "expected a value in the `{…}`": ["reason in {}", "reason in {,"],
+    "a `(` is not closed": ["(a", "(a and b", "((a) or b"],
+    "a `)` has no matching `(`": ["a)", "a and b)"],
+    "expected a condition": ["", ")", "and"],
+}
+
+_OUTCOME_EXAMPLES: dict[str, list[str]] = {
+    "expected a duration like 2d or 1h30 after `within`": ["book within", "callback within", "book within x"],
+    "expected a duration like 2h after `notice`": ["book notice", "book notice x"],
+    "expected a duration like 20min after `duration`": ["book duration", "book duration x"],
+    "expected a practitioner after `with`": ["book with", "book with ,", "book with a,"],
+    "expected a site after `at`": ["book at", "book at a,"],
+    "expected a window name after `in`": ["book in", "book not in", "book not"],
+    "expected a practitioner after `by`": ["validate by"],
+    "expected a target after `redirect` (emergency, a practitioner, a site, or a word)": ["redirect", 'redirect "x"'],
+    "expected an outcome after `else`": ["book else", "book else x"],
+    "expected an option (with, at, within, notice, duration, in, not in), `else` or the end": [
+        "book x", "book with a b", "book within 2d x", "validate by a b", "book with a x"],
+    "a message must come last, in double quotes": ['refuse "a" b', 'callback "a" within 1h', 'transfer "a" "b"',
+                                                  'redirect a "b" c', 'callback within 1h "a" b'],
+    "expected an action: book, validate, callback, redirect, refuse or transfer": ["", "within 2d", '"a"'],
+}
+
+
+@cache
+def _compiled_examples(grammar: str) -> dict[str, list[str]]:
+    return _CONDITION_EXAMPLES if grammar == "condition" else _OUTCOME_EXAMPLES
+
+
+def _plain_expected(expected: set[str]) -> str:
+    words = sorted({_TERMINAL_WORDS.get(e, f"`{e.lower()}`" if e.isalpha() else e) for e in expected})
+    if len(words) > 5:
+        words = words[:5] + ["…"]
+    return ", ".join(words)
+
+
+def _raise_syntax(grammar: str, text: str, e: UnexpectedInput) -> None:
+    offset = _error_offset(text, e)
+    # specific lexical mistakes first: they say what to write instead
+    specific = _lexical_hint(grammar, text, offset)
+    if specific:
+        raise ExprError(specific[0], offset, hint=specific[1], length=specific[2]) from None
+    label = None
+    try:
+        label = e.match_examples(parser(grammar).parse, _compiled_examples(grammar), use_accepts=True)
+    except Exception:  # match_examples re-parses examples; a surprise there must not hide the real error
+        label = None
+    if isinstance(e, UnexpectedToken):
+        found = "the end" if e.token.type == "$END" else f"`{e.token}`"
+        expected = _plain_expected(set(e.accepts or e.expected))
+    elif isinstance(e, UnexpectedCharacters):
+        found = f"`{text[offset]}`" if offset < len(text) else "the end"
+        expected = _plain_expected(set(e.allowed or ()))
+    else:
+        found = "the end"
+        expected = _plain_expected(set(getattr(e, "expected", ()) or ()))
+    message = f"{label} (found {found})" if label else f"unexpected {found}: expected {expected}"
+    raise ExprError(message, offset) from None
+
+
+def _error_offset(text: str, e: UnexpectedInput) -> int:
+    if isinstance(e, UnexpectedEOF):
+        return len(text.rstrip())
+    if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+        return len(text.rstrip())
+    pos = getattr(e, "pos_in_stream", None)
+    if pos is None and isinstance(e, UnexpectedToken):
+        pos = e.token.start_pos
+    return int(pos or 0)
+
+
+_DURATION_WORDS = re.compile(r"([0-9]+)\s*(minutes?|mins?|m|hours?|heures?|h|days?|jours?|j|weeks?|semaines?|s)\b",
+                             re.IGNORECASE)
+
+
+def _lexical_hint(grammar: str, text: str, offset: int) -> tuple[str, str | None, int] | None:
+    rest = text[offset:]
+    if rest.startswith('"') and grammar == "condition":
+        end = rest.find('"', 1)
+        word = rest[1:end] if end > 0 else rest[1:]
+        return ("values in conditions are not quoted", f"write {word} without the quotes", max(1, end + 1))
+    if rest.startswith("'"):
+        return ("use double quotes for a message", 'write "…"', 1)
+    if rest.startswith("=") and not rest.startswith("=="):
+        return ("`=` is not an operator", "write `is` (or `==`)", 1)
+    if rest.startswith("&&") or rest.startswith("||"):
+        return (f"`{rest[:2]}` is not an operator", "write `and` / `or`", 2)
+    if grammar == "outcome":
+        m = re.match(r"[0-9]+\s*[A-Za-z]+", rest)
+        if m:
+            dm = _DURATION_WORDS.match(rest)
+            return (f"`{m.group(0)}` is not a duration", _duration_hint(dm), len(m.group(0)))
+    m = re.match(r"[0-9]{1,2}h[0-9]{0,2}\b", rest)
+    if m:
+        return (f"`{m.group(0)}` is not a time", "write times as HH:MM, e.g. 08:30", len(m.group(0)))
+    return None
+
+
+def _duration_hint(m: re.Match[str] | None) -> str:
+    if not m:
+        return "write durations as 15min, 1h, 1h30, 2d or 3w"
+    n, unit = m.group(1), m.group(2).lower()
+    if unit.startswith(("min", "m")) and not unit.startswith("mo"):
+        return f"write {n}min"
+    if unit.startswith(("h", "heure")):
+        return f"write {n}h"
+    if unit.startswith(("d", "j")):
+        return f"write {n}d"
+    if unit.startswith(("w", "s")):
+        return f"write {n}w"
+    return "write durations as 15min, 1h, 1h30, 2d or 3w"
+
+
+def _parse(grammar: str, text: str) -> Tree[Token]:
+    if len(text) > MAX_EXPR_CHARS:
+        raise ExprError(f"the expression is longer than {MAX_EXPR_CHARS} characters", MAX_EXPR_CHARS)
+    depth = 0
+    for i, ch in enumerate(text):  # LALR is iterative, but our tree walks are recursive
+        if ch in "({":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ExprError(f"the expression nests deeper than {MAX_DEPTH} parentheses", i)
+        elif ch in ")}":
+            depth -= 1
+    try:
+        return parser(grammar).parse(text)
+    except UnexpectedInput as e:
+        _raise_syntax(grammar, text, e)
+        raise  # unreachable: _raise_syntax always raises
+
+
+# -- CST → AST ---------------------------------------------------------------------------------
+
+class _Span:
+    def __init__(self, locate: Locate) -> None:
+        self.locate = locate
+
+    def tok(self, t: Token) -> Span:
+        return self.locate(t.start_pos or 0, len(t))
+
+    def tree(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return self.locate(0, 1)
+        return self.locate(meta.start_pos, max(1, meta.end_pos - meta.start_pos))
+
+
+_NEGATE = {"is": "is not", "in": "not in", "range": "not range"}
+
+
+@v_args(meta=True)
+class _CondBuilder(Transformer[Token, Cond]):
+    def __init__(self, sp: _Span) -> None:
+        super().__init__()
+        self.sp = sp
+
+    def _value(self, t: Token) -> Value:
+        kind = {"NAME": "name", "INT": "int", "DATE": "date", "TIME": "time"}[t.type]
+        return Value(kind, str(t), self.sp.tok(t))
+
+    def _test(self, meta: Any, name: Token, op: str, values: list[Token]) -> Test:
+        return Test(str(name), self.sp.tok(name), op, tuple(self._value(v) for v in values), self.sp.tree(meta))
+
+    def or_(self, meta: Any, items: list[Cond]) -> Cond:
+        return Or(tuple(items), self.sp.tree(meta))
+
+    def and_(self, meta: Any, items: list[Cond]) -> Cond:
+        return And(tuple(items), self.sp.tree(meta))
+
+    def not_(self, meta: Any, items: list[Cond]) -> Cond:
+        return Not(items[0], self.sp.tree(meta))
+
+    def always(self, meta: Any, items: list[Any]) -> Cond:
+        return Always(self.sp.tree(meta))
+
+    def is_(self, meta: Any, c: list[Token]) -> Cond:
+        return self._test(meta, c[0], "is", [c[1]])
+
+    def is_not(self, meta: Any, c: list[Token]) -> Cond:
+        return self._test(meta, c[0], "is not", [c[1]])
+
+    def in_set(self, meta: Any, c: list[Any]) -> Cond:
+        return self._test(meta, c[0], "in", list(c[1].children))
+
+    def not_in_set(self, meta: Any, c: list[Any]) -> Cond:
+        return self._test(meta, c[0], "not in", list(c[1].children))
+
+    def in_range(self, meta: Any, c: list[Token]) -> Cond:
+        return self._test(meta, c[0], "range", [c[1], c[2]])
+
+    def not_in_range(self, meta: Any, c: list[Token]) -> Cond:
+        return self._test(meta, c[0], "not range", [c[1], c[2]])
+
+    def compare(self, meta: Any, c: list[Token]) -> Cond:
+        return self._test(meta, c[0], str(c[1]), [c[2]])
+
+    def has(self, meta: Any, c: list[Token]) -> Cond:
+        return self._test(meta, c[0], "has", [c[1]])
+
+    def has_any(self, meta: Any, c: list[Any]) -> Cond:
+        return self._test(meta, c[0], "has any", list(c[1].children))
+
+    def has_all(self, meta: Any, c: list[Any]) -> Cond:
+        return self._test(meta, c[0], "has all", list(c[1].children))
+
+    def has_none(self, meta: Any, c: list[Any]) -> Cond:
+        return self._test(meta, c[0], "has none", list(c[1].children))
+
+    def truthy(self, meta: Any, c: list[Token]) -> Cond:
+        return self._test(meta, c[0], "true", [])
+
+
+def parse_condition(text: str, locate: Locate) -> Cond:
+    tree = _parse("condition", text)
+    try:
+        result = _CondBuilder(_Span(locate)).transform(tree)
+    except VisitError as e:  # pragma: no cover - the builder covers every rule of the grammar
+        raise ExprError(f"cannot read the condition: {e.orig_exc}", 0) from None
+    if isinstance(result, Token):  # a lone NAME comes back untransformed from `?atom`
+        sp = _Span(locate)
+        return Test(str(result), sp.tok(result), "true", (), sp.tok(result))
+    return result
+
+
+def parse_outcome(text: str, locate: Locate) -> Outcome:
+    stripped = text.strip()
+    first = stripped.split(None, 1)[0] if stripped else ""
+    if first and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", first) and first not in ACTIONS:
+        offset = text.index(first)
+        near = did_you_mean(first, ACTIONS)
+        raise ExprError(f"unknown action `{first}`", offset, length=len(first),
+                        hint=f"did you mean `{near}`?" if near else
+                        "an outcome starts with book, validate, callback, redirect, refuse or transfer")
+    tree = _parse("outcome", text)
+    return _outcome(tree, _Span(locate))
+
+
+def _unquote(s: str) -> str:
+    return re.sub(r"\\(.)", r"\1", s[1:-1])
+
+
+def _outcome(tree: Tree[Token], sp: _Span) -> Outcome:
+    action = str(tree.data)
+    fields: dict[str, Any] = {}
+    for child in tree.children:
+        if isinstance(child, Token):
+            if child.type == "STRING":
+                fields["message"] = _unquote(str(child))
+            elif child.type == "DURATION":  # callback within
+                fields["within"] = _duration_token(child, sp)
+            elif child.type == "NAME":
+                key = "by" if action == "validate" else "target"
+                fields[key] = Name(str(child), sp.tok(child))
+            continue
+        kind = str(child.data)
+        if kind == "fallback":
+            fields["fallback"] = _outcome(child.children[0], sp)  # type: ignore[arg-type]
+            continue
+        tok = child.children[0]
+        if kind in ("with_", "at_"):
+            names = tuple(Name(str(t), sp.tok(t)) for t in tok.children)  # type: ignore[union-attr]
+            key = "with_" if kind == "with_" else "at"
+            if key in fields:
+                raise ExprError(f"`{kind.rstrip('_')}` is given twice", tok.children[0].start_pos or 0)  # type: ignore[union-attr]
+            fields[key] = names
+        elif kind in ("within", "notice", "duration"):
+            if kind in fields:
+                raise ExprError(f"`{kind}` is given twice", tok.start_pos or 0)  # type: ignore[union-attr]
+            fields[kind] = _duration_token(tok, sp)  # type: ignore[arg-type]
+        elif kind in ("in_window", "not_in_window"):
+            fields[kind] = Name(str(tok), sp.tok(tok))  # type: ignore[arg-type]
+    return Outcome(action, sp.tree(tree.meta), **fields)
+
+
+def _duration_token(t: Token, sp: _Span) -> Duration:
+    minutes = duration_minutes(str(t))
+    if minutes is None:  # pragma: no cover - the DURATION token only matches valid forms
+        raise ExprError(f"`{t}` is not a duration", t.start_pos or 0)
+    _check_duration(str(t), minutes, t.start_pos or 0)
+    return Duration(minutes, sp.tok(t))
+
+
+MAX_DURATION_MIN = 400 * 1440
+
+
+def _check_duration(text: str, minutes: int, offset: int) -> None:
+    if "h" in text and text.split("h")[1] and int(text.split("h")[1]) >= 60:
+        raise ExprError(f"`{text}`: minutes after `h` must be below 60", offset, length=len(text))
+    if minutes > MAX_DURATION_MIN:
+        raise ExprError(f"`{text}` is longer than 400 days", offset, length=len(text))
+
+
+def parse_duration(text: str, locate: Locate) -> Duration:
+    s = text.strip()
+    offset = text.index(s) if s else 0
+    minutes = duration_minutes(s)
+    if minutes is None:
+        m = _DURATION_WORDS.fullmatch(s)
+        raise ExprError(f"`{s}` is not a duration", offset, hint=_duration_hint(m), length=len(s) or 1)
+    _check_duration(s, minutes, offset)
+    return Duration(minutes, locate(offset, len(s)))
+
+
+# -- dates and date-time spans -----------------------------------------------------------------
+
+def parse_date(text: str, offset: int = 0) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ExprError(f"`{text}` is not a date", offset, hint="write dates as YYYY-MM-DD, e.g. 2026-12-24",
+                        length=len(text)) from None
+
+
+def parse_time(text: str, offset: int = 0, allow_24: bool = True) -> int:
+    """Minutes after midnight of `HH:MM` (24:00 allowed as the end of a day)."""
+    m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", text)
+    if m:
+        h, mi = int(m.group(1)), int(m.group(2))
+        if (h < 24 and mi < 60) or (allow_24 and h == 24 and mi == 0):
+            return h * 60 + mi
+    raise ExprError(f"`{text}` is not a time", offset, hint="write times as HH:MM between 00:00 and 24:00",
+                    length=len(text))
+
+
+def parse_span(text: str) -> tuple[datetime, datetime, bool]:
+    """An absence-like span → (start, end, whole_days). Whole days are inclusive: the end is the
+    midnight after the last day. `2026-12-10 14:00..18:00` takes the first date for the end."""
+    tree = _parse("when", text)
+    points = tree.children
+    parsed: list[tuple[date | None, int | None, int]] = []
+    for p in points:
+        assert isinstance(p, Tree)
+        toks = [t for t in p.children if isinstance(t, Token)]
+        d: date | None = None
+        t: int | None = None
+        for tok in toks:
+            if tok.type == "DATE":
+                d = parse_date(str(tok), tok.start_pos or 0)
+            else:
+                t = parse_time(str(tok), tok.start_pos or 0)
+        parsed.append((d, t, toks[0].start_pos or 0))
+    first = parsed[0]
+    if first[0] is None:
+        raise ExprError("a span must start with a date", first[2], hint="e.g. 2026-12-10 14:00..18:00")
+    last = parsed[-1]
+    whole = first[1] is None and last[1] is None
+    if (first[1] is None) != (last[1] is None):
+        raise ExprError("give a time on both ends of the span, or on neither", last[2])
+    start_d = first[0]
+    end_d = last[0] or start_d
+    if whole:
+        start = datetime.combine(start_d, time())
+        end = datetime.combine(end_d, time()) + _one_day()
+    else:
+        start = datetime.combine(start_d, time()) + _minutes(first[1] or 0)
+        end = datetime.combine(end_d, time()) + _minutes(last[1] or 0)
+    if end <= start:
+        raise ExprError("the span ends before it starts", last[2])
+    return start, end, whole
+
+
+def _one_day() -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=1)
+
+
+def _minutes(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(minutes=n)

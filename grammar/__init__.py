@@ -1,0 +1,1 @@
+"""The Lark grammars of the rule-file language, shipped as package data (`diaryrules.grammar`)."""
