@@ -94,7 +94,13 @@ def _request(practice: Any, request: str | None, words: list[str] | None, at: st
             given = parse_words(words or [])
         return make_request(practice, given, at)
     except RequestError as e:
-        where = f"--request `{e.key}`: " if e.key else "--request: "
+        # name where the bad value came from: --at, the --request JSON, or the KEY=VALUE words
+        if e.key == "at" and at is not None:
+            where = "--at: "
+        elif request is not None:
+            where = f"--request `{e.key}`: " if e.key else "--request: "
+        else:
+            where = ""
         _err(where + e.message, e.hint)
 
 
@@ -277,10 +283,25 @@ def rules(code: str = typer.Argument(None, help="A code such as DR101 for its do
         sys.stdout.write("\n" + docs[c] + "\n")
 
 
+def _click_kinds(name: str) -> tuple[type, ...]:
+    """Click's exception class `name`, from typer's vendored copy (typer ≥ 0.20) and from click."""
+    import importlib
+
+    kinds = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            kind = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(kind, type):
+            kinds.append(kind)
+    return tuple(kinds)
+
+
 def main() -> None:
     """Entry point: typer's app with our exit codes, and never a traceback."""
     try:
-        app(standalone_mode=False)
+        app(standalone_mode=False, prog_name="diaryrules")  # the same name under `python -m`
     except Exit as e:
         sys.exit(e.code)
     except KeyboardInterrupt:
@@ -291,16 +312,14 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as e:  # click's usage errors first; anything else is our bug, said in one line
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
+        if isinstance(e, _click_kinds("ClickException")):
+            e.show()  # type: ignore[attr-defined]
             sys.exit(2)
-        if isinstance(e, click.exceptions.Abort):
+        if isinstance(e, _click_kinds("Abort")):
             sys.stderr.write("aborted\n")
             sys.exit(1)
-        if isinstance(e, click.exceptions.Exit):
-            sys.exit(e.exit_code)
+        if isinstance(e, _click_kinds("Exit")):
+            sys.exit(e.exit_code)  # type: ignore[attr-defined]
         target = next((a for a in sys.argv[2:] if not a.startswith("-")), "")
         sys.stderr.write(f"diaryrules: internal error while handling {target or 'the command'}: "
                          f"{type(e).__name__}: {e}. Sorry — please report it with the file.\n")

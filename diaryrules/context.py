@@ -24,4 +24,4 @@ class CheckContext:
     def analysis(self) -> Any:
         from .analysis import Analysis
 
-        return Analysis(self.compiled)
+        return Analysis(self.compiled, self.today)

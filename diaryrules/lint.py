@@ -36,7 +36,7 @@ def load_practice(path: str, text: str | None = None) -> Loaded:
         return Loaded(src, None, list(src.diagnostics))
     diags = list(check_structure(src.root, path))
     practice, more = build(src.root, path)
-    diags.extend(more)
+    diags.extend(_not_consequential(more, diags, src.root))
     if diags:
         practice = None
     return Loaded(src, practice, diags)
@@ -50,6 +50,39 @@ def load(path: str) -> Practice:
     if loaded.practice is None:
         raise InputError(sort_diagnostics(loaded.diagnostics))
     return loaded.practice
+
+
+def _not_consequential(model_diags: list[Diagnostic], structure: list[Diagnostic], root: Any) -> list[Diagnostic]:
+    """One mistake, one diagnostic: once the structure is wrong, drop what follows from it — a
+    finding at a position DR002 already reports, or an unknown name that the file does declare
+    somewhere (in a section the schema found misplaced or malformed)."""
+    if not structure:
+        return model_diags
+    flagged = {(d.span.line, d.span.column) for d in structure}
+    declared = _all_keys(root)
+    out = []
+    for d in model_diags:
+        if (d.span.line, d.span.column) in flagged:
+            continue
+        if d.code == "DR004" and d.message.startswith("unknown ") and "`" in d.message:
+            name = d.message.split("`")[1]
+            if name in declared:
+                continue
+        out.append(d)
+    return out
+
+
+def _all_keys(node: Any) -> set[str]:
+    keys: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.kind == "map":
+            keys.update(n.value)
+            stack.extend(n.value.values())
+        elif n.kind == "seq":
+            stack.extend(n.value)
+    return keys
 
 
 @dataclass

@@ -202,6 +202,7 @@ class Practice:
     tests: tuple[TestCase, ...]
     lint: Mapping[str, str]
     lint_spans: Mapping[str, Span]
+    section_spans: Mapping[str, Span]  # top-level key → its position (`rules:`, `default:` …)
     span: Span
 
     def __hash__(self) -> int:
@@ -284,13 +285,14 @@ class _Builder:
                 where: str = "") -> None:
         names = list(known)
         near = did_you_mean(name, names)
+        plural = {"diary": "diaries", "holiday calendar": "holiday calendars"}.get(kind, f"{kind}s")
         if near:
             hint = f"did you mean `{near}`?"
         elif names:
             shown = ", ".join(f"`{n}`" for n in sorted(names)[:8])
-            hint = f"known {kind}s: {shown}" + (", …" if len(names) > 8 else "")
+            hint = f"known {plural}: {shown}" + (", …" if len(names) > 8 else "")
         else:
-            hint = f"declare it under `{kind}s:` first" if kind != "attribute" else "declare it under `attributes:`"
+            hint = f"declare it under `{plural}:` first"
         self.err("DR004", span, f"unknown {kind} `{name}`{where}", hint)
 
     def duration(self, node: Node | None) -> int | None:
@@ -394,7 +396,7 @@ class _Builder:
             closed_on_holidays=closed_on_holidays, grid=grid, sites=sites, diaries=diaries,
             practitioners=practitioners, attributes=attributes, reasons=reasons, windows=windows,
             reserved=reserved, protected=protected, rules=rules, tests=tests, lint=lint,
-            lint_spans=lint_spans, span=root.span)
+            lint_spans=lint_spans, section_spans={k: n.span for k, n in root.keys.items()}, span=root.span)
 
     def hours(self, node: Node) -> HoursExpr | None:
         from .hours import parse_hours

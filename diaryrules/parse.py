@@ -68,7 +68,8 @@ _CONDITION_EXAMPLES: dict[str, list[str]] = {
     "expected a test after `not`": ["not", "not not", "a and not"],
     "the `{` is not closed: expected `,` or `}`": ["reason in {a", "reason in {a b}", "reason in {a,"],
     "expected a value in the `{…}`": ["reason in {}", "reason in {,"],
-    "a `(` is not closed": ["(a", "(a and b", "((a) or b"],
+    "a `(` is not closed": ["(a", "(a and b", "((a) or b", "(a is b", "a and (b is c", "(a in {b}",
+                            "(a < 3", "(a in 1..2", "(a has b", "(not a", "(a or b is c"],
     "a `)` has no matching `(`": ["a)", "a and b)"],
     "expected a condition": ["", ")", "and"],
 }
@@ -85,6 +86,8 @@ _OUTCOME_EXAMPLES: dict[str, list[str]] = {
     "expected an outcome after `else`": ["book else", "book else x"],
     "expected an option (with, at, within, notice, duration, in, not in), `else` or the end": [
         "book x", "book with a b", "book within 2d x", "validate by a b", "book with a x"],
+    "a message must be in double quotes": ["refuse x", "transfer x", "callback x", "redirect a b",
+                                           "callback within 1h x", "refuse x y"],
     "a message must come last, in double quotes": ['refuse "a" b', 'callback "a" within 1h', 'transfer "a" "b"',
                                                   'redirect a "b" c', 'callback within 1h "a" b'],
     "expected an action: book, validate, callback, redirect, refuse or transfer": ["", "within 2d", '"a"'],
@@ -123,7 +126,10 @@ def _raise_syntax(grammar: str, text: str, e: UnexpectedInput) -> None:
     else:
         found = "the end"
         expected = _plain_expected(set(getattr(e, "expected", ()) or ()))
-    message = f"{label} (found {found})" if label else f"unexpected {found}: expected {expected}"
+    if label:
+        message = f"{label} (found {found})"
+    else:
+        message = f"unexpected {found.replace('the end', 'end of text')}: expected {expected}"
     raise ExprError(message, offset) from None
 
 

@@ -195,21 +195,21 @@ def outcome_of(f: GenFile, rule_id: str | None) -> str | None:
 # -- strategies ------------------------------------------------------------------------------
 
 @st.composite
-def attrs_st(draw: Any) -> list[Attr]:
-    n = draw(st.integers(2, 5))
+def attrs_st(draw: Any, small: bool = False) -> list[Attr]:
+    n = draw(st.integers(2, 3 if small else 5))
     out: list[Attr] = []
     for i in range(n):
         kind = draw(st.sampled_from(["enum", "int", "bool", "set"]))
         name = f"a{i}"
         if kind == "enum":
-            out.append(Attr(name, kind, [f"v{i}{j}" for j in range(draw(st.integers(2, 4)))]))
+            out.append(Attr(name, kind, [f"v{i}{j}" for j in range(draw(st.integers(2, 3 if small else 4)))]))
         elif kind == "int":
             lo = draw(st.integers(0, 5))
-            out.append(Attr(name, kind, lo=lo, hi=lo + draw(st.integers(2, 9))))
+            out.append(Attr(name, kind, lo=lo, hi=lo + draw(st.integers(2, 4 if small else 9))))
         elif kind == "bool":
             out.append(Attr(name, kind))
         else:
-            out.append(Attr(name, kind, [f"e{i}{j}" for j in range(draw(st.integers(2, 3)))]))
+            out.append(Attr(name, kind, [f"e{i}{j}" for j in range(draw(st.integers(2, 2 if small else 3)))]))
     return out
 
 
@@ -254,8 +254,8 @@ def cond_st(draw: Any, attrs: list[Attr], depth: int = 0) -> Any:
 
 
 @st.composite
-def files_st(draw: Any, min_rules: int = 2, max_rules: int = 25) -> GenFile:
-    attrs = draw(attrs_st())
+def files_st(draw: Any, min_rules: int = 2, max_rules: int = 25, small: bool = False) -> GenFile:
+    attrs = draw(attrs_st(small))
     reasons = [f"r{j}" for j in range(draw(st.integers(1, 4)))]
     all_attrs = [Attr("reason", "enum", reasons), *attrs]
     n = draw(st.integers(min_rules, max_rules))
@@ -273,6 +273,12 @@ def files_st(draw: Any, min_rules: int = 2, max_rules: int = 25) -> GenFile:
 
 def request_st(f: GenFile) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({a.name: st.sampled_from(a.domain()) for a in f.all_attrs})
+
+
+def all_requests(f: GenFile) -> list[dict[str, Any]]:
+    attrs = f.all_attrs
+    return [dict(zip((a.name for a in attrs), combo, strict=True))
+            for combo in itertools.product(*(a.domain() for a in attrs))]
 
 
 def to_given(req: dict[str, Any]) -> dict[str, Any]:

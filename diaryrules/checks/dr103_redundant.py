@@ -1,0 +1,65 @@
+"""DR103 redundant rule — removing the rule changes no answer: wherever it decides, the rules
+that would decide without it say the same thing (same outcome, same words).
+
+Bad:
+
+    rules:
+      - id: consultation
+        when: reason is consultation
+        then: book within 14d
+      - id: consultation-adult
+        when: reason is consultation and age >= 18
+        then: book within 14d
+        overrides: [consultation]
+
+Good: remove `consultation-adult`, or give it the outcome it was meant to have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..diagnostics import Diagnostic, Related
+
+CODE = "DR103"
+NAME = "redundant-rule"
+SUMMARY = "covered by rules with the same outcome; removing it changes nothing"
+
+
+def check(ctx: Any) -> Iterator[Diagnostic]:
+    an = ctx.analysis
+    cp = ctx.compiled
+    duplicates = set()
+    seen: dict[tuple[str, int, Any], int] = {}
+    for i, r in enumerate(cp.rules):  # DR102 already reports exact duplicates
+        key = (r.tier, cp.rule_roots[i], (r.outcome.key(), r.say))
+        if key in seen:
+            duplicates.add(i)
+        seen.setdefault(key, i)
+    for i, r in enumerate(cp.rules):
+        if i in duplicates or r.tier == "default" or i not in an.winners:
+            continue
+        covering: list[int] = []
+        redundant = True
+        witness = None
+        for leaf in an.leaves:
+            m = an.matched(leaf)
+            if i not in m:
+                continue
+            with_it = an.decision(leaf)
+            without = an.decision_without(m, i)
+            if an.answer(with_it) != an.answer(without):
+                redundant = False
+                break
+            if with_it.rule == i and without.rule is not None and without.rule not in covering:
+                covering.append(without.rule)
+            if witness is None and with_it.rule == i:
+                witness = an.witness_to(cp.root, leaf)
+        if not redundant or not covering or witness is None:
+            continue
+        names = ", ".join(f"`{cp.rules[j].id}`" for j in covering)
+        yield Diagnostic(CODE, r.span, f"`{r.id}` is redundant: {names} already give the same answer "
+                         "wherever it applies", hint=f"remove `{r.id}`",
+                         related=tuple(Related(cp.rules[j].span, f"`{cp.rules[j].id}` gives the same answer")
+                                       for j in covering), witness=witness)

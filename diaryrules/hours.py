@@ -1,0 +1,1149 @@
+"""Parse + time engine: hours expressions.
+
+An hours expression is the subset of the OpenStreetMap `opening_hours` syntax described in
+docs/hours.md ("Mo-Fr 08:30-12:30,14:00-19:00; Sa 09:00-12:00; PH off"). This module parses it with the
+Lark grammar `grammar/hours.lark` into a frozen AST (every piece keeps its offset in the source) and
+evaluates it exactly as opening_hours.js 3.15.0 does, day by day:
+
+* rules are read in order; a rule whose date selectors match a day and which is not `off`, not an
+  additional (`,`) rule, replaces what earlier rules said about that day;
+* a span past midnight (22:00-02:00) gives its tail to the next day, where a later rule selecting that
+  day removes it;
+* times are wall-clock times in the practice's zone. A wall time that does not exist (spring forward)
+  maps to the instant the clocks jump; an ambiguous one (autumn) to its first occurrence.
+
+Errors are `ExprError`s with the offset of the offending character, in plain words.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Literal, TypeAlias
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from diaryrules.calendar import HolidayCalendar
+from diaryrules.diagnostics import ExprError, did_you_mean
+
+__all__ = [
+    "DateRange",
+    "Holiday",
+    "HoursExpr",
+    "MonthDays",
+    "MonthRange",
+    "NthWeekday",
+    "Rule",
+    "TimeSpan",
+    "WeekRange",
+    "WeekdayRange",
+    "YearRange",
+    "every_weeks_matches",
+    "parse_hours",
+]
+
+WEEKDAYS: tuple[str, ...] = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+MONTHS: tuple[str, ...] = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAY_MINUTES = 24 * 60
+_FIRST_YEAR, _LAST_YEAR = 1901, 2099  # opening_hours.js reads numbers above 1900 as years
+
+
+# --------------------------------------------------------------------------------------------------
+# The AST. Offsets are 0-based character offsets into the expression string.
+
+
+@dataclass(frozen=True)
+class YearRange:
+    """`2026`, `2026-2027` or `2026-2030/2` (every second year)."""
+
+    first: int
+    last: int
+    step: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class MonthRange:
+    """`Jan`, `Jul-Aug` or a range across the new year (`Nov-Feb`); months are 1-12."""
+
+    first: int
+    last: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class MonthDays:
+    """Days of one month: `Dec 24` or `Dec 24-26`; `year` when written (`2026 Dec 24`)."""
+
+    year: int | None
+    month: int
+    first_day: int
+    last_day: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """`Dec 24-Jan 02` (every year, across the new year) or `2026 Dec 24-2027 Jan 02` (once)."""
+
+    start_year: int | None
+    start_month: int
+    start_day: int
+    end_year: int | None
+    end_month: int
+    end_day: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class WeekRange:
+    """ISO weeks `week 05`, `week 01-53/2`; `step` is 1 without `/N`."""
+
+    first: int
+    last: int
+    step: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class WeekdayRange:
+    """`Mo`, `Mo-Fr` or a range across Sunday (`Sa-Mo`); 0 is Monday, 6 Sunday."""
+
+    first: int
+    last: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class NthWeekday:
+    """`Mo[1]` (first Monday of the month) or `Fr[-1]` (last Friday); `We[1,3]` gives two of them."""
+
+    weekday: int
+    nth: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """`PH` (public holiday) or `SH` (school holiday)."""
+
+    kind: Literal["PH", "SH"]
+    offset: int
+
+
+@dataclass(frozen=True)
+class TimeSpan:
+    """`08:30-12:30`; minutes from midnight. `end` <= `start` means the span runs past midnight;
+    `24:00` is 1440."""
+
+    start: int
+    end: int
+    offset: int
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+
+DateItem: TypeAlias = MonthRange | MonthDays | DateRange
+DayItem: TypeAlias = WeekdayRange | NthWeekday | Holiday
+RuleState: TypeAlias = Literal["open", "closed", "unknown"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule. Selectors of different kinds must all match (a year AND a date AND a week AND a day);
+    the items of one kind are alternatives (`Mo,We`: Monday OR Wednesday).
+
+    `holiday` is the holiday of `PH Mo-Fr` (a public holiday that is also Mo-Fr). `times` is empty
+    for the whole day. `state` is "unknown" for a rule with a comment and no `open`/`off`
+    (opening_hours.js's "unknown"; diaryrules counts it as open). `additional` marks a rule after `,`,
+    which adds to earlier rules instead of replacing them.
+    """
+
+    index: int
+    offset: int
+    end_offset: int
+    years: tuple[YearRange, ...]
+    dates: tuple[DateItem, ...]
+    weeks: tuple[WeekRange, ...]
+    holiday: Holiday | None
+    days: tuple[DayItem, ...]
+    times: tuple[TimeSpan, ...]
+    state: RuleState
+    comment: str | None
+    additional: bool
+
+    @property
+    def is_off(self) -> bool:
+        return self.state == "closed"
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsing: a scan for what the grammar cannot explain well, then Lark, then value checks.
+
+
+@functools.cache
+def _parser() -> Lark:
+    grammar = (importlib.resources.files("diaryrules.grammar") / "hours.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+_KNOWN_WORDS = frozenset((*WEEKDAYS, *MONTHS, "PH", "SH", "week", "open", "off", "closed"))
+_UNSUPPORTED_WORDS = {
+    "sunrise": "variable times (sunrise, sunset, dawn, dusk)",
+    "sunset": "variable times (sunrise, sunset, dawn, dusk)",
+    "dawn": "variable times (sunrise, sunset, dawn, dusk)",
+    "dusk": "variable times (sunrise, sunset, dawn, dusk)",
+    "easter": "`easter` and dates computed from it",
+    "unknown": "the `unknown` state",
+    "day": "day offsets like `PH +1 day`",
+    "days": "day offsets like `PH +1 day`",
+}
+# Words people write for weekdays, months and states, in French and English.
+_WORD_HINTS = {
+    **{w: "Mo" for w in ("lundi", "lun", "monday", "mon")},
+    **{w: "Tu" for w in ("mardi", "mar", "tuesday", "tue", "tues")},
+    **{w: "We" for w in ("mercredi", "mer", "wednesday", "wed")},
+    **{w: "Th" for w in ("jeudi", "jeu", "thursday", "thu", "thur", "thurs")},
+    **{w: "Fr" for w in ("vendredi", "ven", "friday", "fri")},
+    **{w: "Sa" for w in ("samedi", "sam", "saturday", "sat")},
+    **{w: "Su" for w in ("dimanche", "dim", "sunday", "sun")},
+    **{w: "Jan" for w in ("janvier", "janv", "january")},
+    **{w: "Feb" for w in ("février", "fevrier", "févr", "fevr", "fév", "fev", "february")},
+    **{w: "Mar" for w in ("mars", "march")},
+    **{w: "Apr" for w in ("avril", "avr", "april")},
+    **{w: "May" for w in ("mai",)},
+    **{w: "Jun" for w in ("juin", "june")},
+    **{w: "Jul" for w in ("juillet", "juil", "july")},
+    **{w: "Aug" for w in ("août", "aout", "august")},
+    **{w: "Sep" for w in ("septembre", "sept", "september")},
+    **{w: "Oct" for w in ("octobre", "october")},
+    **{w: "Nov" for w in ("novembre", "november")},
+    **{w: "Dec" for w in ("décembre", "decembre", "déc", "december")},
+    **{w: "off" for w in ("fermé", "ferme", "fermée", "fermee")},
+    **{w: "open" for w in ("ouvert", "ouverte")},
+    **{w: "PH" for w in ("férié", "ferie", "fériés", "feries", "holiday", "holidays")},
+    **{w: "SH" for w in ("vacances",)},
+    **{w: "week" for w in ("semaine", "sem", "wk")},
+}
+_CHAR_MESSAGES = {
+    "+": ("not supported in diaryrules: open ends and open-ended years with `+`", "give an end, e.g. 18:00-20:00"),
+    "|": ("not supported in diaryrules: fallback rules with `||`", "separate rules with `;`"),
+    "(": ("not supported in diaryrules: variable times like (sunrise+01:00)", "write fixed times like 08:30"),
+    ")": ("not supported in diaryrules: variable times like (sunrise+01:00)", "write fixed times like 08:30"),
+    ":": ("`:` is only used inside times like 08:30", "remove the `:` after the selector"),
+    "'": ("comments are written in double quotes", 'write "comment"'),
+    "–": ("`–` is not a dash", "write `-`"),
+    "—": ("`—` is not a dash", "write `-`"),
+    ".": ("`.` is not used in hours expressions", None),
+}
+_SCAN = re.compile(
+    r'(?P<comment>"[^"]*"?)|(?P<word>[^\W\d_]+)|(?P<num>\d+(?:[:.hH]\d*)*)|(?P<space>\s+)|(?P<other>.)',
+    re.DOTALL,
+)
+_TIMEISH = re.compile(r"(\d{1,2})(?:[hH:.](\d{1,2})?)?[hH]?")
+_STRICT_TIME = re.compile(r"\d\d:\d\d")
+
+
+def _as_time(text: str) -> str | None:
+    """`8h` -> 08:00, `8h30`/`8:30`/`8.30` -> 08:30; None when it is not a plausible time."""
+    m = _TIMEISH.fullmatch(text)
+    if not m:
+        return None
+    hours, minutes = int(m.group(1)), int(m.group(2) or 0)
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        return None
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _time_hint(text: str, offset: int) -> str | None:
+    """For a bad time at `offset`, the whole span written right, when the span can be read."""
+    m = re.compile(r"(\d+(?:[:.hH]\d*)*)\s*-\s*(\d+(?:[:.hH]\d*)*)").match(text, offset)
+    if m:
+        start, end = _as_time(m.group(1)), _as_time(m.group(2))
+        if start and end:
+            return f"write {start}-{end}"
+    single = re.compile(r"\d+(?:[:.hH]\d*)*").match(text, offset)
+    fixed = _as_time(single.group(0)) if single else None
+    return f"write {fixed}" if fixed else "write times as HH:MM, e.g. 08:30"
+
+
+def _scan(text: str) -> None:
+    """Reject, with a precise message, what the grammar would only call "unexpected"."""
+    for m in _SCAN.finditer(text):
+        kind, chunk, at = m.lastgroup, m.group(0), m.start()
+        if kind == "comment":
+            if len(chunk) < 2 or not chunk.endswith('"'):
+                raise ExprError("this comment is not closed", at, hint='end it with `"`', length=len(chunk))
+            if chunk == '""':
+                raise ExprError("empty comment", at, hint="write some text between the quotes or remove them",
+                                length=2)
+        elif kind == "word":
+            _check_word(chunk, at)
+        elif kind == "num":
+            _check_number(chunk, at, text)
+        elif kind == "space" and chunk.strip(" "):
+            odd = next(i for i, c in enumerate(chunk) if c != " ")
+            raise ExprError("unexpected invisible character (a non-breaking space?)", at + odd,
+                            hint="retype the spaces")
+        elif kind == "other" and chunk not in "-,;[]/":
+            message, hint = _CHAR_MESSAGES.get(chunk, (f"unexpected character `{chunk}`", None))
+            if chunk == "|" and text.startswith("||", at):
+                raise ExprError(message, at, hint=hint, length=2)
+            raise ExprError(message, at, hint=hint)
+
+
+def _check_word(word: str, at: int) -> None:
+    if word in _KNOWN_WORDS:
+        return
+    lower = word.lower()
+    if lower in _UNSUPPORTED_WORDS:
+        raise ExprError(f"not supported in diaryrules: {_UNSUPPORTED_WORDS[lower]}", at, length=len(word))
+    if lower in {"am", "pm"}:
+        raise ExprError("`am`/`pm` times are not supported", at, hint="write 24-hour times like 14:00",
+                        length=len(word))
+    for known in _KNOWN_WORDS:
+        if known.lower() == lower:
+            raise ExprError(f"`{word}` is written `{known}`", at, hint=f"write {known}", length=len(word))
+    if lower in _WORD_HINTS:
+        code = _WORD_HINTS[lower]
+        raise ExprError(f"`{word}` is not a word of hours expressions", at, hint=f"write {code}",
+                        length=len(word))
+    near = did_you_mean(word, _KNOWN_WORDS)
+    raise ExprError(f"unknown word `{word}`", at, hint=f"did you mean {near}?" if near else
+                    "use weekdays (Mo-Su), months (Jan-Dec), PH, SH, week, off", length=len(word))
+
+
+def _check_number(chunk: str, at: int, text: str) -> None:
+    if chunk.isdigit():
+        return  # days, weeks and years: the grammar and the value checks handle them
+    if ":" in chunk and "." not in chunk and "h" not in chunk.lower() and _STRICT_TIME.fullmatch(chunk):
+        hours, minutes = int(chunk[:2]), int(chunk[3:])
+        if minutes > 59:
+            raise ExprError(f"`{chunk}` is not a time: minutes go from 00 to 59", at, length=len(chunk))
+        if hours > 24 or (hours == 24 and minutes):
+            raise ExprError(f"`{chunk}` is not a time: hours go from 00 to 24 (24:00 only as an end)", at,
+                            hint="a span past midnight is written 22:00-02:00", length=len(chunk))
+        return
+    fixed = _as_time(chunk)
+    message = f"`{chunk}` is not a time: write {fixed}" if fixed else f"`{chunk}` is not a time"
+    raise ExprError(message, at, hint=_time_hint(text, at), length=len(chunk))
+
+
+_EXPECTED_NAMES = (
+    ("TIME", "a time like 08:30"),
+    ("WEEKDAY", "a weekday like Mo"),
+    ("HOLIDAY", "PH or SH"),
+    ("MONTH", "a month like Jan"),
+    ("INT", "a number"),
+    ("YEAR", "a year like 2027"),
+    ("WEEK", "`week`"),
+    ("DASH", "`-`"),
+    ("RSQB", "`]`"),
+    ("STATE", "`off`"),
+    ("COMMENT", 'a "comment"'),
+    ("ALWAYS", "`24/7`"),
+    ("SEMI", "`;`"),
+)
+
+
+def _expected_words(expected: Iterable[str]) -> str:
+    names = [label for name, label in _EXPECTED_NAMES if name in set(expected)]
+    if not names:
+        return "something else"
+    names = names[:4]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _previous_chunk(text: str, offset: int) -> str | None:
+    m = re.search(r"\S+$", text[:offset])
+    return m.group(0) if m else None
+
+
+def _syntax_error(text: str, err: UnexpectedInput) -> ExprError:
+    expected: set[str]
+    if isinstance(err, UnexpectedToken):
+        expected = set(err.expected)
+        end = err.token.type == "$END" or err.token.start_pos is None
+        offset = len(text) if end else int(err.token.start_pos or 0)
+        found = "" if end else str(err.token)
+    elif isinstance(err, UnexpectedCharacters):
+        expected, offset = set(err.allowed or ()), int(err.pos_in_stream or 0)
+        found = text[offset] if offset < len(text) else ""
+    elif isinstance(err, UnexpectedEOF):
+        expected, offset, found = set(err.expected), len(text), ""
+    else:  # Lark raises only the three above with LALR; keep a plain message for anything else
+        return ExprError("this hours expression cannot be read", 0)
+    before = _previous_chunk(text, offset)
+    after = f" after `{before}`" if before else ""
+    wanted = _expected_words(expected)
+    if not found:
+        return ExprError(f"the expression ends too early: expected {wanted}{after}", max(0, len(text) - 1))
+    if found[:1].isdigit() and len(found) == 4 and "YEAR" not in expected:
+        return ExprError(f"expected {wanted}{after}, not `{found}`", offset,
+                         hint="a year comes first in a rule: 2026 Dec 24", length=4)
+    if "TIME" in expected and found[:1].isdigit():
+        # Mo-Fr 9-17: hours without minutes.
+        return ExprError(f"`{found}` is not a time: write {_as_time(found) or 'HH:MM'}", offset,
+                         hint=_time_hint(text, offset), length=len(found))
+    hint = None
+    if found == "," and "COMMA" not in expected:
+        hint = "only a rule ending with times, `off` or a comment can be followed by `,`; separate rules with `;`"
+    return ExprError(f"expected {wanted}{after}, not `{found}`", offset, hint=hint, length=len(found))
+
+
+def parse_hours(text: str) -> HoursExpr:
+    """Parse an hours expression; raises ExprError (with the offset of the problem) when it is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("empty hours expression", 0, hint="write e.g. Mo-Fr 08:30-12:30,14:00-19:00")
+    if "\n" in text or "\t" in text:
+        at = min(i for i in (text.find("\n"), text.find("\t")) if i >= 0)
+        raise ExprError("an hours expression is written on one line", at, hint="separate rules with `;`")
+    _scan(text)
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as err:
+        raise _syntax_error(text, err) from None
+    rules = _Builder(text).build(tree)
+    return HoursExpr(source=text, rules=rules)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tree -> AST, with the value checks opening_hours.js makes (and a few it does not make).
+
+
+def _tokens(tree: Tree[Token]) -> list[Token]:
+    return [c for c in tree.children if isinstance(c, Token)]
+
+
+def _trees(tree: Tree[Token], name: str | None = None) -> list[Tree[Token]]:
+    return [c for c in tree.children if isinstance(c, Tree) and (name is None or c.data == name)]
+
+
+def _start(node: Tree[Token] | Token) -> int:
+    if isinstance(node, Token):
+        return node.start_pos or 0
+    return node.meta.start_pos
+
+
+def _end(node: Tree[Token] | Token) -> int:
+    if isinstance(node, Token):
+        return node.end_pos or 0
+    return node.meta.end_pos
+
+
+_MONTH_LENGTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+@dataclass
+class _Sel:
+    years: tuple[YearRange, ...] = ()
+    dates: tuple[DateItem, ...] = ()
+    weeks: tuple[WeekRange, ...] = ()
+    holiday: Holiday | None = None
+    days: tuple[DayItem, ...] = ()
+
+
+class _Builder:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.rules: list[Rule] = []
+
+    def build(self, tree: Tree[Token]) -> tuple[Rule, ...]:
+        for group in _trees(tree, "group"):
+            for position, node in enumerate(_trees(group)):
+                closed = node if node.data == "closed_rule" else None
+                if node.data == "rule":
+                    inner = _trees(node, "closed_rule")
+                    closed = inner[0] if inner else None
+                self._rule(node, closed, additional=position > 0)
+        return tuple(self.rules)
+
+    def _rule(self, node: Tree[Token], closed: Tree[Token] | None, additional: bool) -> None:
+        body = closed if closed is not None else node
+        sel_trees = _trees(body, "selectors")
+        sel = self._selectors(sel_trees[0]) if sel_trees else _Sel()
+        times: tuple[TimeSpan, ...] = ()
+        state: RuleState = "open"
+        comment: str | None = None
+        explicit_state = False
+        for child in body.children:
+            if isinstance(child, Token) and child.type == "ALWAYS":
+                times = (TimeSpan(0, DAY_MINUTES, _start(child)),)
+            elif isinstance(child, Tree) and child.data == "time_list":
+                times = tuple(self._time_span(t) for t in _trees(child, "time_span"))
+            elif isinstance(child, Tree) and child.data == "state":
+                word = str(_tokens(child)[0])
+                state = "open" if word == "open" else "closed"
+                explicit_state = True
+            elif isinstance(child, Tree) and child.data == "comment":
+                comment = str(_tokens(child)[0])[1:-1]
+        if comment is not None and not explicit_state:
+            state = "unknown"  # opening_hours.js: a comment without a state leaves the state unknown
+        self.rules.append(Rule(
+            index=len(self.rules), offset=_start(node), end_offset=_end(node), years=sel.years,
+            dates=sel.dates, weeks=sel.weeks, holiday=sel.holiday, days=sel.days, times=times,
+            state=state, comment=comment, additional=additional,
+        ))
+
+    # -- selectors ----------------------------------------------------------------------------------
+
+    def _selectors(self, tree: Tree[Token]) -> _Sel:
+        sel = _Sel()
+        year_trees = _trees(tree, "year_list")
+        date_trees = _trees(tree, "date_list")
+        years = [self._year_item(t) for t in _trees(year_trees[0], "year_item")] if year_trees else []
+        dates: list[DateItem] = []
+        if date_trees:
+            bind = None
+            # `2026 Dec 24`: a lone year right before the first date belongs to that date only, as in
+            # opening_hours.js (`2026 Dec 24,Jan 02` is Dec 24 2026 and every Jan 2).
+            first = _trees(_trees(date_trees[0], "first_date")[0])[0]
+            year_items = _trees(year_trees[0], "year_item") if year_trees else []
+            if (len(year_items) == 1 and len(_tokens(year_items[0])) == 1
+                    and first.data in ("monthday_item", "date_range")):
+                bind = years[0]
+                years = []
+            dates = self._date_list(date_trees[0], bind)
+        sel.years = tuple(years)
+        sel.dates = tuple(dates)
+        week_trees = _trees(tree, "week_sel")
+        if week_trees:
+            sel.weeks = tuple(self._week_item(t) for t in _trees(week_trees[0], "week_item"))
+        for day_tree in _trees(tree, "day_sel") + _trees(tree, "holiday_and_days"):
+            if day_tree.data == "holiday_and_days":
+                sel.holiday = self._holiday(_tokens(day_tree)[0])
+                sel.days = self._day_list(_trees(day_tree, "weekday_first_list")[0])
+            else:
+                sel.days = self._day_list(_trees(day_tree, "day_list")[0])
+        return sel
+
+    def _int(self, token: Token, what: str, low: int, high: int) -> int:
+        value = int(str(token))
+        if not low <= value <= high:
+            raise ExprError(f"`{token}` is not a {what}: use {low:02d} to {high:02d}", _start(token),
+                            length=len(str(token)))
+        return value
+
+    def _year(self, token: Token) -> int:
+        value = int(str(token))
+        if not _FIRST_YEAR <= value <= _LAST_YEAR:
+            raise ExprError(f"`{token}` is not a year diaryrules accepts ({_FIRST_YEAR}-{_LAST_YEAR})",
+                            _start(token), length=len(str(token)))
+        return value
+
+    def _year_item(self, tree: Tree[Token]) -> YearRange:
+        toks = _tokens(tree)
+        first = self._year(toks[0])
+        if len(toks) == 1:
+            return YearRange(first, first, 1, _start(tree))
+        last = self._year(toks[2])
+        if last <= first:
+            raise ExprError(f"the year range `{first}-{last}` must go forward",
+                            _start(toks[0]), hint=f"write {first}" if last == first else f"write {last}-{first}",
+                            length=_end(toks[2]) - _start(toks[0]))
+        step = 1
+        if len(toks) == 5:
+            step = int(str(toks[4]))
+            if step < 1:
+                raise ExprError("a year step must be at least 1", _start(toks[4]), length=len(str(toks[4])))
+        return YearRange(first, last, step, _start(tree))
+
+    def _month(self, token: Token) -> int:
+        return MONTHS.index(str(token)) + 1
+
+    def _day(self, month: int, token: Token, year: int | None) -> int:
+        day = int(str(token))
+        at = _start(token)
+        if not 1 <= day <= 31:
+            raise ExprError(f"`{token}` is not a day of the month", at, length=len(str(token)))
+        if day > _MONTH_LENGTH[month - 1]:
+            raise ExprError(f"`{MONTHS[month - 1]} {day}` does not exist", at, length=len(str(token)))
+        if year is not None and month == 2 and day == 29 and not _is_leap(year):
+            raise ExprError(f"{year} has no Feb 29", at, length=len(str(token)))
+        return day
+
+    def _date_list(self, tree: Tree[Token], bind: YearRange | None) -> list[DateItem]:
+        out: list[DateItem] = []
+        previous_is_month = False
+        for position, wrapper in enumerate(_trees(tree)):
+            item = _trees(wrapper)[0]
+            kind = item.data
+            if kind in ("dated_monthday", "dated_range") and previous_is_month:
+                # opening_hours.js reads a year after a month list as a syntax error.
+                raise ExprError("a date with a year cannot follow a month in a list", _start(item),
+                                hint="start a new rule with `;`", length=4)
+            year = bind.first if (position == 0 and bind is not None) else None
+            if kind == "month_item":
+                toks = _tokens(item)
+                first = self._month(toks[0])
+                last = self._month(toks[2]) if len(toks) == 3 else first
+                out.append(MonthRange(first, last, _start(item)))
+            elif kind in ("monthday_item", "dated_monthday"):
+                toks = _tokens(item)
+                if kind == "dated_monthday":
+                    year = self._year(toks[0])
+                    month_token = toks[1]
+                else:
+                    month_token = toks[0]
+                month = self._month(month_token)
+                spans = _trees(_trees(item, "day_spans")[0], "day_span")
+                for span in spans:
+                    out.append(self._day_span(span, month, year, _start(item)))
+            else:
+                out.append(self._date_range(item, year))
+            previous_is_month = kind == "month_item"
+        return out
+
+    def _day_span(self, span: Tree[Token], month: int, year: int | None, offset: int) -> MonthDays:
+        toks = _tokens(span)
+        first = self._day(month, toks[0], year)
+        last = self._day(month, toks[2], year) if len(toks) == 3 else first
+        if last < first:
+            name = MONTHS[month - 1]
+            raise ExprError(f"the day range `{name} {first}-{last}` must go forward", _start(toks[0]),
+                            hint=f"write {name} {last:02d}-{first:02d}", length=_end(toks[2]) - _start(toks[0]))
+        return MonthDays(year, month, first, last, offset)
+
+    def _date_range(self, item: Tree[Token], bound_year: int | None) -> DateRange:
+        toks = _tokens(item)
+        if item.data == "dated_range":
+            start_year: int | None = self._year(toks[0])
+            toks = toks[1:]
+        else:
+            start_year = bound_year
+        start_month = self._month(toks[0])
+        start_day = self._day(start_month, toks[1], start_year)
+        rest = toks[3:]  # after the dash
+        end_year: int | None = None
+        if rest[0].type == "YEAR":
+            end_year = self._year(rest[0])
+            rest = rest[1:]
+        end_month = self._month(rest[0])
+        end_day = self._day(end_month, rest[1], end_year)
+        if (start_year is None) != (end_year is None):
+            example = "2026 Dec 24-2027 Jan 02"
+            raise ExprError("a date range with a year needs the year on both ends", _start(item),
+                            hint=f"write e.g. {example}", length=_end(item) - _start(item))
+        if start_year is not None and end_year is not None and \
+                (end_year, end_month, end_day) < (start_year, start_month, start_day):
+            raise ExprError("this date range ends before it starts", _start(item),
+                            length=_end(item) - _start(item))
+        return DateRange(start_year, start_month, start_day, end_year, end_month, end_day, _start(item))
+
+    def _week_item(self, tree: Tree[Token]) -> WeekRange:
+        toks = _tokens(tree)
+        first = self._int(toks[0], "week number", 1, 53)
+        if len(toks) == 1:
+            return WeekRange(first, first, 1, _start(tree))
+        last = self._int(toks[2], "week number", 1, 53)
+        if last < first:
+            raise ExprError(f"the week range `{toks[0]}-{toks[2]}` must go forward", _start(toks[0]),
+                            length=_end(toks[2]) - _start(toks[0]))
+        step = 1
+        if len(toks) == 5:
+            step = int(str(toks[4]))
+            if not 2 <= step <= 26:
+                raise ExprError("a week step goes from 2 to 26", _start(toks[4]), length=len(str(toks[4])))
+        return WeekRange(first, last, step, _start(tree))
+
+    def _holiday(self, token: Token) -> Holiday:
+        return Holiday("PH" if str(token) == "PH" else "SH", _start(token))
+
+    def _day_list(self, tree: Tree[Token]) -> tuple[DayItem, ...]:
+        out: list[DayItem] = []
+        for child in _trees(tree):
+            item = child if child.data == "weekday_item" else None
+            if child.data == "day_item":
+                inner = _trees(child, "weekday_item")
+                if not inner:
+                    out.append(self._holiday(_tokens(child)[0]))
+                    continue
+                item = inner[0]
+            assert item is not None  # day_item or weekday_item, by the grammar
+            out.extend(self._weekday_item(item))
+        return tuple(out)
+
+    def _weekday_item(self, tree: Tree[Token]) -> list[DayItem]:
+        toks = _tokens(tree)
+        first = WEEKDAYS.index(str(toks[0]))
+        if len(toks) == 1:
+            return [WeekdayRange(first, first, _start(tree))]
+        if toks[1].type == "DASH":
+            return [WeekdayRange(first, WEEKDAYS.index(str(toks[2])), _start(tree))]
+        out: list[DayItem] = []
+        for nth in _trees(tree, "nth"):
+            nt = _tokens(nth)
+            if nt[0].type == "DASH":
+                numbers = [-self._int(nt[1], "week of the month", 1, 5)]
+            elif len(nt) == 1:
+                numbers = [self._int(nt[0], "week of the month", 1, 5)]
+            else:
+                low = self._int(nt[0], "week of the month", 1, 5)
+                high = self._int(nt[2], "week of the month", 1, 5)
+                if high < low:
+                    raise ExprError(f"the range `{nt[0]}-{nt[2]}` must go forward", _start(nt[0]),
+                                    length=_end(nt[2]) - _start(nt[0]))
+                numbers = list(range(low, high + 1))
+            out.extend(NthWeekday(first, n, _start(tree)) for n in numbers)
+        return out
+
+    def _time_span(self, tree: Tree[Token]) -> TimeSpan:
+        toks = _tokens(tree)
+        start, end = self._minutes(toks[0]), self._minutes(toks[2])
+        if start == DAY_MINUTES:
+            raise ExprError("a span cannot start at 24:00", _start(toks[0]), hint="write 00:00", length=5)
+        if start == end:
+            raise ExprError(f"the span `{toks[0]}-{toks[2]}` starts and ends at the same time", _start(toks[0]),
+                            hint="for a whole day write 00:00-24:00", length=_end(toks[2]) - _start(toks[0]))
+        return TimeSpan(start, end, _start(tree))
+
+    def _minutes(self, token: Token) -> int:
+        text = str(token)
+        if not _STRICT_TIME.fullmatch(text):  # the scan already rejected these; keep the check local
+            raise ExprError(f"`{text}` is not a time", _start(token), hint=_time_hint(self.text, _start(token)),
+                            length=len(text))
+        return int(text[:2]) * 60 + int(text[3:])
+
+
+# --------------------------------------------------------------------------------------------------
+# Evaluation. Each rule becomes one internal rule, plus one for the part of its spans after midnight
+# (evaluated with the previous day's date), exactly the list opening_hours.js builds.
+
+_DayTest: TypeAlias = Callable[[date, HolidayCalendar], bool]
+
+
+def _year_test(item: YearRange) -> _DayTest:
+    return lambda d, cal: item.first <= d.year <= item.last and (d.year - item.first) % item.step == 0
+
+
+def _month_test(item: MonthRange) -> _DayTest:
+    if item.first <= item.last:
+        return lambda d, cal: item.first <= d.month <= item.last
+    return lambda d, cal: d.month >= item.first or d.month <= item.last
+
+
+def _month_length(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if _is_leap(year) else 28
+    return _MONTH_LENGTH[month - 1]
+
+
+def _monthdays_test(item: MonthDays) -> _DayTest:
+    def test(d: date, cal: HolidayCalendar) -> bool:
+        if d.month != item.month or (item.year is not None and d.year != item.year):
+            return False
+        # Feb 29 exists in leap years only; a span ending on it ends on Feb 28 in other years.
+        return item.first_day <= d.day <= item.last_day
+
+    return test
+
+
+def _clamp_date(year: int, month: int, day: int) -> date:
+    """A written date in a given year; Feb 29 of a common year becomes Mar 1 (as opening_hours.js)."""
+    if day > _month_length(year, month):
+        return date(year, month, _month_length(year, month)) + timedelta(days=1)
+    return date(year, month, day)
+
+
+def _date_range_test(item: DateRange) -> _DayTest:
+    if item.start_year is not None and item.end_year is not None:
+        start = _clamp_date(item.start_year, item.start_month, item.start_day)
+        end = _end_date(item.end_year, item.end_month, item.end_day)
+        return lambda d, cal: start <= d < end
+
+    def test(d: date, cal: HolidayCalendar) -> bool:
+        start = _clamp_date(d.year, item.start_month, item.start_day)
+        end = _end_date(d.year, item.end_month, item.end_day)
+        if end > start:
+            return start <= d < end
+        return d >= start or d < end  # across the new year: Dec 24-Jan 02
+
+    return test
+
+
+def _end_date(year: int, month: int, day: int) -> date:
+    """The day after a range's last day; a range ending on Feb 29 ends on Feb 28 in common years."""
+    return date(year, month, min(day, _month_length(year, month))) + timedelta(days=1)
+
+
+def _week_test(item: WeekRange) -> _DayTest:
+    def test(d: date, cal: HolidayCalendar) -> bool:
+        week = d.isocalendar().week
+        return item.first <= week <= item.last and (week - item.first) % item.step == 0
+
+    return test
+
+
+def _weekday_test(item: WeekdayRange) -> _DayTest:
+    if item.first <= item.last:
+        return lambda d, cal: item.first <= d.weekday() <= item.last
+    return lambda d, cal: d.weekday() >= item.first or d.weekday() <= item.last
+
+
+def _nth_test(item: NthWeekday) -> _DayTest:
+    def test(d: date, cal: HolidayCalendar) -> bool:
+        if d.weekday() != item.weekday:
+            return False
+        if item.nth > 0:
+            return (d.day - 1) // 7 + 1 == item.nth
+        return (_month_length(d.year, d.month) - d.day) // 7 + 1 == -item.nth
+
+    return test
+
+
+def _holiday_test(item: Holiday) -> _DayTest:
+    if item.kind == "PH":
+        return lambda d, cal: cal.is_public_holiday(d)
+    return lambda d, cal: cal.is_school_holiday(d)
+
+
+def _item_test(item: YearRange | DateItem | WeekRange | DayItem) -> _DayTest:
+    if isinstance(item, YearRange):
+        return _year_test(item)
+    if isinstance(item, MonthRange):
+        return _month_test(item)
+    if isinstance(item, MonthDays):
+        return _monthdays_test(item)
+    if isinstance(item, DateRange):
+        return _date_range_test(item)
+    if isinstance(item, WeekRange):
+        return _week_test(item)
+    if isinstance(item, WeekdayRange):
+        return _weekday_test(item)
+    if isinstance(item, NthWeekday):
+        return _nth_test(item)
+    return _holiday_test(item)
+
+
+@dataclass(frozen=True)
+class _Internal:
+    """One entry of opening_hours.js's internal rule list."""
+
+    rule: int                               # index in HoursExpr.rules
+    groups: tuple[tuple[YearRange | DateItem | WeekRange | DayItem, ...], ...]
+    tests: tuple[tuple[_DayTest, ...], ...]
+    shift: int                              # 1: the after-midnight part, tested on the previous day
+    times: tuple[tuple[int, int], ...] | None  # None: the whole day
+    meaning: bool
+    unknown: bool
+    additional: bool
+    wrapped: bool
+
+
+def _compile(rules: Sequence[Rule]) -> tuple[_Internal, ...]:
+    out: list[_Internal] = []
+    for rule in rules:
+        # opening_hours.js's order of selector kinds; matters only for which test runs first.
+        raw: list[tuple[YearRange | DateItem | WeekRange | DayItem, ...]] = [
+            rule.years, (rule.holiday,) if rule.holiday else (), rule.dates, rule.weeks, rule.days,
+        ]
+        groups = tuple(g for g in raw if g)
+        tests = tuple(tuple(_item_test(i) for i in g) for g in groups)
+        meaning, unknown = rule.state == "open", rule.state == "unknown"
+        today: list[tuple[int, int]] = []
+        after: list[tuple[int, int]] = []
+        for span in rule.times:
+            end = span.end if span.end > span.start else span.end + DAY_MINUTES
+            today.append((span.start, min(end, DAY_MINUTES)))
+            if end > DAY_MINUTES:
+                after.append((0, end - DAY_MINUTES))
+        out.append(_Internal(rule.index, groups, tests, 0, tuple(today) if rule.times else None, meaning, unknown,
+                             rule.additional, False))
+        if after:
+            out.append(_Internal(rule.index, groups, tests, 1, tuple(after), meaning, unknown, False, True))
+    return tuple(out)
+
+
+def _resets(rules: Sequence[_Internal], i: int) -> bool:
+    """Whether internal rule `i`, when it matches a day, drops what earlier rules said about that day.
+
+    This is opening_hours.js's condition, including its special case of rules without selectors.
+    """
+    r = rules[i]
+    has_dates = bool(r.groups) or (i > 0 and r.meaning and not rules[i - 1].groups)
+    return has_dates and (r.meaning or r.unknown) and not r.wrapped and not r.additional
+
+
+def _open_minutes(matching: Sequence[_Internal]) -> tuple[tuple[int, int], ...]:
+    """Open stretches of one day from the rules that apply to it, in order (later rules win)."""
+    cuts = {0, DAY_MINUTES}
+    for r in matching:
+        for start, end in r.times or ():
+            cuts.update((start, end))
+    points = sorted(cuts)
+    out: list[tuple[int, int]] = []
+    for a, b in zip(points, points[1:], strict=False):
+        is_open = False
+        for r in matching:
+            if r.times is None or any(s <= a < e for s, e in r.times):
+                is_open = r.meaning or r.unknown
+        if is_open:
+            if out and out[-1][1] == a:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+    return tuple(out)
+
+
+class _Engine:
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        self.internal = _compile(rules)
+        self.resets = tuple(_resets(self.internal, i) for i in range(len(self.internal)))
+        self.cache: dict[tuple[date, HolidayCalendar], tuple[tuple[int, int], ...]] = {}
+        self.undone: list[tuple[int, int]] | None = None
+
+    def matches(self, r: _Internal, day: date, cal: HolidayCalendar) -> bool:
+        d = day - timedelta(days=r.shift) if r.shift else day
+        return all(any(t(d, cal) for t in group) for group in r.tests)
+
+    def matching(self, day: date, cal: HolidayCalendar) -> list[_Internal]:
+        chosen: list[_Internal] = []
+        for i, r in enumerate(self.internal):
+            if self.matches(r, day, cal):
+                if self.resets[i]:
+                    chosen = []
+                chosen.append(r)
+        return chosen
+
+    def day(self, day: date, cal: HolidayCalendar) -> tuple[tuple[int, int], ...]:
+        key = (day, cal)
+        hit = self.cache.get(key)
+        if hit is None:
+            if len(self.cache) > 8192:  # the slot search walks forward in time; old days are not asked again
+                self.cache.clear()
+            hit = self.cache[key] = _open_minutes(self.matching(day, cal))
+        return hit
+
+
+# --------------------------------------------------------------------------------------------------
+# The `off` rules undone by later rules (lint DR207).
+
+
+def _years_in(rules: Sequence[Rule]) -> set[int]:
+    years: set[int] = set()
+    for rule in rules:
+        for y in rule.years:
+            years.update((y.first, y.last))
+        for item in rule.dates:
+            if isinstance(item, MonthDays) and item.year is not None:
+                years.add(item.year)
+            if isinstance(item, DateRange) and item.start_year is not None and item.end_year is not None:
+                years.update((item.start_year, item.end_year))
+    return years
+
+
+@dataclass(frozen=True)
+class _FreeHolidays(HolidayCalendar):
+    """A calendar whose holidays are given per day: PH/SH are free variables in `off_undone`."""
+
+    public: frozenset[date] = frozenset()
+    school: frozenset[date] = frozenset()
+
+    def is_public_holiday(self, d: date) -> bool:
+        return d in self.public
+
+    def is_school_holiday(self, d: date) -> bool:
+        return d in self.school
+
+
+def _horizon(rules: Sequence[Rule]) -> Iterator[date]:
+    # Every weekday/month/week pattern repeats within 28 years (1901-2099); explicit years add their own
+    # span. Years outside it behave like the first year after it for every year selector.
+    years = _years_in(rules)
+    first = min(years) - 1 if years else 2001
+    last = max(years) + 29 if years else 2029
+    day, end = date(first, 1, 1), date(last, 12, 31)
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _off_undone(engine: _Engine, expr: HoursExpr) -> list[tuple[int, int]]:
+    offs = [r for r in expr.rules if r.is_off]
+    if not offs:
+        return []
+    internal = engine.internal
+    kinds = sorted({h.kind for r in expr.rules for h in (*r.days, r.holiday) if isinstance(h, Holiday)})
+    # Distinct day situations: which non-holiday selectors match on the day and the day before.
+    situations: set[tuple[date, ...]] = set()
+    seen: set[tuple[tuple[bool | None, ...], ...]] = set()
+    plain = HolidayCalendar()
+    for day in _horizon(expr.rules):
+        signature = tuple(
+            tuple(
+                None if isinstance(item, Holiday) else test(day - timedelta(days=r.shift), plain)
+                for group, tests in zip(r.groups, r.tests, strict=True)
+                for item, test in zip(group, tests, strict=True)
+            )
+            for r in internal
+        )
+        if signature not in seen:
+            seen.add(signature)
+            situations.add((day,))
+    undone: list[tuple[int, int]] = []
+    for off in offs:
+        effect = False
+        replaced = False
+        for (day,) in sorted(situations):
+            for cal in _holiday_assignments(day, kinds):
+                full = engine.matching(day, cal)
+                without = [r for r in full if r.rule != off.index]
+                # Dropping the off rule from the day's list is the same as never matching it: it never
+                # resets the list, so the rules after it are unchanged.
+                if _open_minutes(full) != _open_minutes(without):
+                    effect = True
+                    break
+                if not replaced:
+                    replaced = _replaced_later(engine, off.index, day, cal)
+            if effect:
+                break
+        if not effect and replaced:
+            undone.append((off.index, off.offset))
+    return undone
+
+
+def _holiday_assignments(day: date, kinds: Sequence[str]) -> Iterator[HolidayCalendar]:
+    """Every combination of PH/SH on the day and the day before (PH and SH can fall on any day)."""
+    previous = day - timedelta(days=1)
+    choices: list[tuple[frozenset[date], frozenset[date]]] = [(frozenset(), frozenset())]
+    for kind in kinds:
+        grown = []
+        for public, school in choices:
+            for days in ((), (day,), (previous,), (day, previous)):
+                if kind == "PH":
+                    grown.append((public | frozenset(days), school))
+                else:
+                    grown.append((public, school | frozenset(days)))
+        choices = grown
+    for public, school in choices:
+        yield _FreeHolidays(public=public, school=school)
+
+
+def _replaced_later(engine: _Engine, off_rule: int, day: date, cal: HolidayCalendar) -> bool:
+    """Whether the off rule selects `day` and a later rule replaces that day."""
+    internal = engine.internal
+    positions = [i for i, r in enumerate(internal) if r.rule == off_rule and not r.wrapped]
+    if not positions or not engine.matches(internal[positions[0]], day, cal):
+        return False
+    return any(engine.resets[j] and engine.matches(internal[j], day, cal)
+               for j in range(positions[0] + 1, len(internal)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Wall-clock minutes to instants.
+
+
+@functools.lru_cache(maxsize=65536)
+def _instant(zone: tzinfo, day: date, minutes: int) -> datetime:
+    """The UTC instant of `minutes` after local midnight of `day`.
+
+    A wall time in a spring-forward gap maps to the instant the clocks jump (so an interval never
+    covers time that does not exist); an ambiguous autumn time to its first occurrence (fold=0), as
+    opening_hours.js does.
+    """
+    naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minutes)
+    first = naive.replace(tzinfo=zone).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == naive:
+        return first
+    # In the gap: find the first instant whose wall time is at or after `naive`.
+    low = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    high = first
+    if low > high:
+        low, high = high, low
+    while high - low > timedelta(seconds=1):
+        mid = low + (high - low) / 2
+        mid = mid.replace(microsecond=0)
+        if mid.astimezone(zone).replace(tzinfo=None) >= naive:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+# --------------------------------------------------------------------------------------------------
+# The public expression.
+
+
+@dataclass(frozen=True)
+class HoursExpr:
+    """A parsed hours expression. Build it with `parse_hours`."""
+
+    source: str
+    rules: tuple[Rule, ...]
+    uses_public_holidays: bool = field(init=False)
+    uses_school_holidays: bool = field(init=False)
+    _engine: _Engine = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        kinds = {h.kind for r in self.rules for h in (*r.days, r.holiday) if isinstance(h, Holiday)}
+        object.__setattr__(self, "uses_public_holidays", "PH" in kinds)
+        object.__setattr__(self, "uses_school_holidays", "SH" in kinds)
+        object.__setattr__(self, "_engine", _Engine(self.rules))
+
+    def day_intervals(self, day: date, cal: HolidayCalendar) -> tuple[tuple[int, int], ...]:
+        """Open stretches of `day` as wall-clock minutes from local midnight, [start, end), sorted and
+        merged. The part of a span past midnight belongs to the next day's result."""
+        return self._engine.day(day, cal)
+
+    def is_open(self, at: datetime, cal: HolidayCalendar) -> bool:
+        """Whether the expression is open at the aware datetime `at`."""
+        return any(a <= at < b for a, b in self.open_intervals(at, at + timedelta(minutes=1), cal))
+
+    def open_intervals(self, start: datetime, end: datetime, cal: HolidayCalendar) -> list[tuple[datetime, datetime]]:
+        """Open intervals between two timezone-aware datetimes, in `start`'s zone, clipped, merged, sorted."""
+        zone = start.tzinfo
+        if zone is None or end.tzinfo is None:
+            raise ValueError("open_intervals needs timezone-aware datetimes")
+        if end <= start:
+            return []
+        first_day = start.astimezone(zone).date()
+        last_day = end.astimezone(zone).date()
+        lo, hi = start.astimezone(UTC), end.astimezone(UTC)
+        merged: list[list[datetime]] = []
+        day = first_day
+        while day <= last_day:
+            for a, b in self.day_intervals(day, cal):
+                s, e = max(_instant(zone, day, a), lo), min(_instant(zone, day, b), hi)
+                if s >= e:
+                    continue
+                if merged and merged[-1][1] >= s:
+                    merged[-1][1] = max(merged[-1][1], e)
+                else:
+                    merged.append([s, e])
+            day += timedelta(days=1)
+        return [(s.astimezone(zone), e.astimezone(zone)) for s, e in merged]
+
+    def off_undone(self) -> list[tuple[int, int]]:
+        """`off` rules that change nothing because later rules replace the days they select.
+
+        Returns (rule index, offset in `source`) for each `off`/`closed` rule that (1) has no effect on
+        any day whatever the public and school holidays are, and (2) selects at least one day that a
+        later rule replaces, e.g. `PH off; Mo-Fr 08:00-12:00`. See docs/hours.md.
+        """
+        if self._engine.undone is None:
+            self._engine.undone = _off_undone(self._engine, self)
+        return list(self._engine.undone)
+
+
+def every_weeks_matches(day: date, every_weeks: int, from_date: date) -> bool:
+    """The anchored rhythm `every: 2w, from: 2027-01-06`: True in the weeks (Monday to Sunday) that are
+    a multiple of `every_weeks` weeks after the week of `from_date`; never before that week."""
+    if every_weeks < 1:
+        raise ValueError("every_weeks must be at least 1")
+    anchor = from_date - timedelta(days=from_date.weekday())
+    week_start = day - timedelta(days=day.weekday())
+    weeks = (week_start - anchor).days // 7
+    return weeks >= 0 and weeks % every_weeks == 0
+
