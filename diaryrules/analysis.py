@@ -155,7 +155,7 @@ class Analysis:
                 return None
             request["at"] = at
         ordered = {}
-        for name in self.cp.practice.attributes:
+        for name in ("reason", *self.cp.practice.attributes):  # the reason first: it is what callers say first
             if name in request:
                 ordered[name] = request[name]
         if "at" in request:
@@ -205,6 +205,23 @@ class Analysis:
 
     # -- rule-level facts ----------------------------------------------------------------------
     @cached_property
+    def _duplicate_groups(self) -> list[list[int]]:
+        groups: dict[tuple[str, int, Any], list[int]] = {}
+        for i, r in enumerate(self.rules):
+            groups.setdefault((r.tier, self.cp.rule_roots[i], (r.outcome.key(), r.say)), []).append(i)
+        return [g for g in groups.values() if len(g) > 1]
+
+    @cached_property
+    def duplicates(self) -> set[int]:
+        """Rules that repeat an earlier rule exactly (same tier, condition and answer)."""
+        return {i for g in self._duplicate_groups for i in g[1:]}
+
+    @cached_property
+    def duplicate_pairs(self) -> set[int]:
+        """Every rule in a group of exact duplicates, the first included."""
+        return {i for g in self._duplicate_groups for i in g}
+
+    @cached_property
     def winners(self) -> dict[int, list[int]]:
         """Rule index → the reachable, realizable leaves it decides."""
         out: dict[int, list[int]] = {}
@@ -243,7 +260,10 @@ def describe_region(cp: CompiledPractice, path: dict[int, Sequence[int]]) -> str
 
     parts = []
     shown: set[str] = set()
-    for level in sorted(path):
+    names = list(cp.practice.attributes)
+    # the reason first, then the attributes in the order the file declares them
+    for level in sorted(path, key=lambda lv: (cp.dims[lv].name != "reason", names.index(cp.dims[lv].attr.name),
+                                              lv)):
         d = cp.dims[level]
         atoms = list(path[level])
         if d.element is not None:

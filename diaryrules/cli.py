@@ -205,6 +205,40 @@ def ask(
     raise Exit(run_ask(practice, at))
 
 
+@app.command()
+def slots(
+    file: str = typer.Argument(..., help="The practice's rule file."),
+    words: list[str] = typer.Argument(None, help="The request as KEY=VALUE words."),
+    request: str = typer.Option(None, "--request", "-r", help="The request as a JSON object (or @file.json)."),
+    at: str = typer.Option(None, help="The call moment (ISO date-time); default now."),
+    start: str = typer.Option(None, "--from", help="First moment to search from (default: the call moment)."),
+    days: int = typer.Option(14, help="How many days to search."),
+    busy: str = typer.Option(None, help="Appointments already booked: a JSON list or an .ics export."),
+    limit: int = typer.Option(20, help="At most this many slots."),
+    why_not: str = typer.Option(None, "--why-not", help="PRACTITIONER@DATETIME: why that slot is not offered."),
+    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+) -> None:
+    """Decide a request, then list the eligible slots, earliest first."""
+    from .evaluate import decide
+    from .slots import SlotsError, slots_command
+
+    _check_format(format, FORMATS)
+    if days < 1 or days > 366:
+        _err(f"--days {days} is out of range", "give 1 to 366 days")
+    if limit < 1:
+        _err(f"--limit {limit} must be at least 1")
+    practice = _practice(file)
+    req = _request(practice, request, words, at)
+    decision = decide(practice, req)
+    try:
+        text, code = slots_command(practice, req, decision, start=start, days=days, busy_path=busy, limit=limit,
+                                   why_not=why_not, fmt=format)
+    except SlotsError as e:
+        _err(str(getattr(e, "message", e)), getattr(e, "hint", None))
+    sys.stdout.write(text)
+    raise Exit(code)
+
+
 # -- test / tree / schema / rules ------------------------------------------------------------------
 
 @app.command("test")

@@ -362,14 +362,15 @@ def _expected_words(expected: Iterable[str]) -> str:
 
 
 def _previous_chunk(text: str, offset: int) -> str | None:
-    m = re.search(r"\S+$", text[:offset])
+    m = re.search(r"\S+$", text[:offset].rstrip())
     return m.group(0) if m else None
 
 
 def _syntax_error(text: str, err: UnexpectedInput) -> ExprError:
     expected: set[str]
+    kind = ""
     if isinstance(err, UnexpectedToken):
-        expected = set(err.expected)
+        expected, kind = set(err.expected), err.token.type
         end = err.token.type == "$END" or err.token.start_pos is None
         offset = len(text) if end else int(err.token.start_pos or 0)
         found = "" if end else str(err.token)
@@ -384,7 +385,9 @@ def _syntax_error(text: str, err: UnexpectedInput) -> ExprError:
     after = f" after `{before}`" if before else ""
     wanted = _expected_words(expected)
     if not found:
-        return ExprError(f"the expression ends too early: expected {wanted}{after}", max(0, len(text) - 1))
+        hint = "remove the `;` at the end" if text.rstrip().endswith(";") else None
+        return ExprError(f"the expression ends too early: expected {wanted}{after}", max(0, len(text) - 1),
+                         hint=hint)
     if found[:1].isdigit() and len(found) == 4 and "YEAR" not in expected:
         return ExprError(f"expected {wanted}{after}, not `{found}`", offset,
                          hint="a year comes first in a rule: 2026 Dec 24", length=4)
@@ -393,7 +396,15 @@ def _syntax_error(text: str, err: UnexpectedInput) -> ExprError:
         return ExprError(f"`{found}` is not a time: write {_as_time(found) or 'HH:MM'}", offset,
                          hint=_time_hint(text, offset), length=len(found))
     hint = None
-    if found == "," and "COMMA" not in expected:
+    if kind in ("WEEKDAY", "HOLIDAY") and "TIME" in expected:
+        hint = "list weekdays and holidays with `,` (Mo,We,PH); `PH Mo-Fr` means a public holiday on Mo-Fr"
+    elif kind in ("MONTH", "YEAR", "WEEK") and "TIME" in expected:
+        hint = "selectors come in this order: year, months and dates, week, weekdays"
+    elif kind in ("WEEKDAY", "HOLIDAY", "MONTH", "YEAR", "WEEK", "TIME") and "SEMI" in expected:
+        hint = "separate rules with `;`"
+    elif found == "/":
+        hint = "a step needs a range: week 01-53/2, 2026-2030/2"
+    elif found == "," and "COMMA" not in expected:
         hint = "only a rule ending with times, `off` or a comment can be followed by `,`; separate rules with `;`"
     return ExprError(f"expected {wanted}{after}, not `{found}`", offset, hint=hint, length=len(found))
 
@@ -844,9 +855,11 @@ class _Internal:
 def _compile(rules: Sequence[Rule]) -> tuple[_Internal, ...]:
     out: list[_Internal] = []
     for rule in rules:
-        # opening_hours.js's order of selector kinds; matters only for which test runs first.
+        # All kinds must match and the order does not change the result; holiday lookups go last so
+        # that `SH Mo-Fr` asks the school calendar only about Mo-Fr days.
+        days = tuple(sorted(rule.days, key=lambda item: isinstance(item, Holiday)))
         raw: list[tuple[YearRange | DateItem | WeekRange | DayItem, ...]] = [
-            rule.years, (rule.holiday,) if rule.holiday else (), rule.dates, rule.weeks, rule.days,
+            rule.years, rule.dates, rule.weeks, days, (rule.holiday,) if rule.holiday else (),
         ]
         groups = tuple(g for g in raw if g)
         tests = tuple(tuple(_item_test(i) for i in g) for g in groups)

@@ -40,7 +40,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from diaryrules.calendar import HolidayCalendar  # noqa: E402
-from diaryrules.hours import HoursExpr, MonthDays, parse_hours  # noqa: E402
+from diaryrules.hours import DateRange, HoursExpr, MonthDays, parse_hours  # noqa: E402
 
 PARIS = ZoneInfo("Europe/Paris")
 CAL = HolidayCalendar("FR", "C")  # the peer's location: Paris, Île-de-France (school zone C)
@@ -49,8 +49,8 @@ WINDOWS: tuple[tuple[str, str, str], ...] = (
     ("spring-dst", "2026-03-23T00:00", "2026-04-08T00:00"),      # 2026-03-29 DST, Easter Monday
     ("may-holidays", "2026-04-27T00:00", "2026-05-27T00:00"),    # May 1, 8, Ascension, Pentecost Monday
     ("summer-start", "2026-06-29T00:00", "2026-07-16T00:00"),    # school holidays start, July 14
-    ("autumn-dst", "2026-10-19T00:00", "2026-11-03T00:00"),      # 2026-10-25 DST, All Saints
-    ("iso-week-53", "2026-12-21T00:00", "2027-01-11T00:00"),     # week 53 of 2026, Christmas, New Year
+    ("autumn-dst", "2026-10-12T00:00", "2026-11-03T00:00"),      # school holidays, 2026-10-25 DST, All Saints
+    ("iso-week-53", "2026-12-14T00:00", "2027-01-11T00:00"),     # school holidays, week 53 of 2026, New Year
     ("leap-february", "2028-02-01T00:00", "2028-03-06T00:00"),   # 2028-02-29
 )
 SPRING_FORWARD = date(2026, 3, 29)
@@ -158,6 +158,7 @@ PRACTICE_CASES = [
     "Oct 19-Nov 01 Mo-Fr 09:00-12:00; Mo-Fr 08:00-18:00", "Mo-Fr 08:00-18:00; Oct 19-Nov 01 Mo-Fr 09:00-12:00",
     "Mar 23-Apr 03 08:00-12:00", "Apr 06 off; Mo-Fr 08:00-18:00", "Mo-Fr 08:00-18:00; Apr 06 off",
     "Mo-Fr 08:00-18:00; May 01,08 off", "Mo-Fr 08:00-18:00; Jul 14 off; Nov 01,11 off; Dec 25 off",
+    "Mo-Fr 08:00-18:00; 2026 Dec 08:00-12:00", "2028 Feb 09:00-12:00",
 ]
 
 
@@ -262,7 +263,7 @@ def _rule(draw: st.DrawFn) -> tuple[str, bool]:
 def _expression(draw: st.DrawFn) -> str:
     rules = draw(st.lists(_rule(), min_size=1, max_size=4))
     out = rules[0][0]
-    for (previous, closable), (text, _) in zip(rules, rules[1:], strict=False):
+    for (_previous, closable), (text, _) in zip(rules, rules[1:], strict=False):
         out += ", " + text if closable and draw(st.integers(0, 3)) == 0 else "; " + text
     return out
 
@@ -270,7 +271,7 @@ def _expression(draw: st.DrawFn) -> str:
 GENERATED: list[str] = []
 
 
-@settings(derandomize=True, max_examples=220, database=None, deadline=None,
+@settings(derandomize=True, max_examples=300, database=None, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(_expression())
 def _collect(expr: str) -> None:
@@ -398,9 +399,19 @@ def _in_spring_gap(expr: HoursExpr) -> bool:
     return any(120 < m % 1440 < 180 for r in expr.rules for t in r.times for m in (t.start, t.end))
 
 
-def _feb_range_to_29(expr: HoursExpr) -> bool:
-    return any(isinstance(d, MonthDays) and d.month == 2 and d.first_day < d.last_day == 29
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _feb_range_end(expr: HoursExpr, year: int) -> bool:
+    """A day range of February that opening_hours.js never matches in `year` (see DIVERGENCES.md)."""
+    last = 29 if _is_leap(year) else 28
+    return any(isinstance(d, MonthDays) and d.month == 2 and d.first_day < d.last_day >= last
                for r in expr.rules for d in r.dates)
+
+
+def _ends_feb_29(expr: HoursExpr) -> bool:
+    return any(isinstance(d, DateRange) and (d.end_month, d.end_day) == (2, 29) for r in expr.rules for d in r.dates)
 
 
 @dataclass
@@ -411,6 +422,7 @@ class Outcome:
     mismatches: list[str] = field(default_factory=list)
     py_votes: Counter[str] = field(default_factory=Counter)
     py_mismatches: list[str] = field(default_factory=list)
+    py_disagreements: list[str] = field(default_factory=list)
     holiday_days: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
@@ -441,26 +453,37 @@ def outcome() -> Outcome:
     parsed = {text: parse_hours(text) for text in cases}
     requests = _calendar_requests()
     for text in cases:
-        requests.append({"expr": text, "windows": [[w[1], w[2]] for w in WINDOWS]})
+        if parsed[text].uses_school_holidays:
+            # One window per request: opening_hours.js throws for a whole request once its French school
+            # data ends (2028), and the other windows must still be compared.
+            requests.extend({"expr": text, "from": w[1], "to": w[2]} for w in WINDOWS)
+        else:
+            requests.append({"expr": text, "windows": [[w[1], w[2]] for w in WINDOWS]})
     answers = iter(_run_node(requests))
     result = Outcome(cases=len(cases))
     calendars = _calendar_disagreements(answers)
     result.holiday_days = {w: {k: sorted(d.isoformat() for d in days) for k, days in v.items()}
                            for w, v in calendars.items()}
     for text in cases:
-        answer = next(answers)
         expr = parsed[text]
+        if expr.uses_school_holidays:
+            per_window = [next(answers) for _ in WINDOWS]
+            errors = [str(a.get("error")) for a in per_window if not a.get("ok")]
+            answer: dict[str, object] = {
+                "ok": len(errors) < len(WINDOWS) or not errors,
+                "error": errors[0] if errors else None,
+                "windows": [a.get("intervals") if a.get("ok") else None for a in per_window],
+            }
+            if errors and not all("School holiday" in e for e in errors):
+                answer["ok"] = False
+        else:
+            answer = next(answers)
         if not answer.get("ok"):
             if _YEAR_MONTH_TIME.search(text):
                 result.masked["js-rejects-year-month-time"] += len(WINDOWS)
                 continue
-            if expr.uses_school_holidays and "School holiday" in str(answer.get("error")):
-                # One window at a time, to keep the windows the peer has data for.
-                per_window = _run_node([{"expr": text, "from": w[1], "to": w[2]} for w in WINDOWS])
-                answer = {"ok": True, "windows": [a.get("intervals") if a.get("ok") else None for a in per_window]}
-            else:
-                result.mismatches.append(f"{text!r}: opening_hours.js rejects it: {answer.get('error')}")
-                continue
+            result.mismatches.append(f"{text!r}: opening_hours.js rejects it: {answer.get('error')}")
+            continue
         for index, window in enumerate(WINDOWS):
             raw = answer["windows"][index]  # type: ignore[index]
             if raw is None:
@@ -482,9 +505,15 @@ def _masks(text: str, expr: HoursExpr, window: tuple[str, str, str],
         day_after = _day_span(SPRING_FORWARD + timedelta(days=1))[0]
         masks.append((day_after, day_after + timedelta(hours=1)))
         used.append("js-wrap-after-spring-forward")
-    if _feb_range_to_29(expr) and window[0] == "leap-february":
-        masks.append(_day_span(date(2028, 2, 1), 29))
-        used.append("feb-day-range-end")
+    for year in range(start.year, end.year + 1):
+        feb = date(year, 2, 1)
+        if start <= feb + timedelta(days=28) and feb < end and _feb_range_end(expr, year):
+            masks.append(_day_span(feb, 29))
+            used.append("feb-day-range-end")
+        march = date(year, 3, 1)
+        if not _is_leap(year) and start <= march < end and _ends_feb_29(expr):
+            masks.append(_day_span(march))
+            used.append("feb-29-range-end-common-year")
     for kind, flag, name in (("SH", expr.uses_school_holidays, "sh-first-saturday"),
                              ("PH", expr.uses_public_holidays, "ph-calendar")):
         days = calendar_days.get(kind, set())
@@ -521,6 +550,7 @@ def _compare(result: Outcome, text: str, expr: HoursExpr, window: tuple[str, str
             result.py_mismatches.append(f"{text!r} in {window[0]}: both peers agree, diaryrules differs")
     else:
         result.py_votes["disagrees with opening_hours.js"] += 1
+        result.py_disagreements.append(f"{text!r} in {window[0]}: py {_fmt(py)[:4]} js {_fmt(js)[:4]}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -573,3 +603,21 @@ def test_school_holiday_calendars_differ_only_on_first_saturdays(outcome: Outcom
             continue  # opening_hours.js has no French school holidays for 2028
         for d in days:
             assert d.weekday() == 5 and CAL.is_school_holiday(d), (window, d)
+
+
+
+def test_divergence_examples() -> None:
+    """Each documented divergence, shown on one example: opening_hours.js and diaryrules give exactly the
+    results DIVERGENCES.md describes (a new opening_hours.js that fixes a bug makes this fail)."""
+    entries = [d for d in json.loads((PEERS / "divergences.json").read_text())["divergences"] if d["example"]]
+    answers = _run_node([{k: d["example"][k] for k in ("expr", "from", "to")} for d in entries])
+    for entry, answer in zip(entries, answers, strict=True):
+        example = entry["example"]
+        expected_js = example["opening_hours_js"]
+        if expected_js == "error":
+            assert not answer["ok"], entry["id"]
+        else:
+            assert answer["ok"], (entry["id"], answer)
+            assert [[a, b] for a, b, _ in answer["intervals"]] == expected_js, entry["id"]
+        ours = parse_hours(example["expr"]).open_intervals(_local(example["from"]), _local(example["to"]), CAL)
+        assert [[a.isoformat(), b.isoformat()] for a, b in ours] == example["diaryrules"], entry["id"]

@@ -68,3 +68,18 @@ def run_checks(ctx: object, codes: set[str] | None = None) -> Iterator[object]:
     for c in check_modules():
         if codes is None or c.code in codes:
             yield from c.module.check(ctx)
+
+
+def checks_markdown() -> str:
+    """docs/checks.md, generated from CODES and the check modules' docstrings."""
+    docs = {c.code: c for c in check_modules()}
+    out = ["# Checks", "",
+           "Generated from the check modules' docstrings by `diaryrules.checks.checks_markdown()`; "
+           "a test fails when this file is stale. Severities are defaults: a file's `lint:` section "
+           "and `--select` / `--ignore` / `--strict` change them (DR001–DR006 are always errors).", "",
+           "| code | name | default | what |", "|---|---|---|---|"]
+    for code, (sev, name, summary) in CODES.items():
+        out.append(f"| {code} | {name} | {sev.value} | {summary} |")
+    for code, c in docs.items():
+        out += ["", f"## {code} {c.name}", "", c.doc]
+    return "\n".join(out) + "\n"

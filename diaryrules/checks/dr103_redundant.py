@@ -30,15 +30,9 @@ SUMMARY = "covered by rules with the same outcome; removing it changes nothing"
 def check(ctx: Any) -> Iterator[Diagnostic]:
     an = ctx.analysis
     cp = ctx.compiled
-    duplicates = set()
-    seen: dict[tuple[str, int, Any], int] = {}
-    for i, r in enumerate(cp.rules):  # DR102 already reports exact duplicates
-        key = (r.tier, cp.rule_roots[i], (r.outcome.key(), r.say))
-        if key in seen:
-            duplicates.add(i)
-        seen.setdefault(key, i)
+    paired = an.duplicate_pairs  # DR102 already reports exact duplicates, both sides of them
     for i, r in enumerate(cp.rules):
-        if i in duplicates or r.tier == "default" or i not in an.winners:
+        if i in paired or r.tier == "default" or i not in an.winners:
             continue
         covering: list[int] = []
         redundant = True
@@ -59,7 +53,8 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
         if not redundant or not covering or witness is None:
             continue
         names = ", ".join(f"`{cp.rules[j].id}`" for j in covering)
-        yield Diagnostic(CODE, r.span, f"`{r.id}` is redundant: {names} already give the same answer "
+        verb = "gives" if len(covering) == 1 else "give"
+        yield Diagnostic(CODE, r.span, f"`{r.id}` is redundant: {names} already {verb} the same answer "
                          "wherever it applies", hint=f"remove `{r.id}`",
                          related=tuple(Related(cp.rules[j].span, f"`{cp.rules[j].id}` gives the same answer")
                                        for j in covering), witness=witness)

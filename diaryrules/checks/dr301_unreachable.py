@@ -1,7 +1,8 @@
-"""DR301 unreachable rule — a rule (or exception, or the default) that decides no request: every
-request it matches is decided by a higher tier, by a rule that overrides it, or by an earlier
-rule it ties with. The message names the rules that take its place. (An unsatisfiable condition
-is DR302, not DR301.)
+"""DR301 unreachable rule — a rule or exception that decides no request: every request it
+matches is decided by a higher tier or by a rule that overrides it. The message names the rules
+that take its place. Not reported here, because another finding already says it: an
+unsatisfiable condition (DR302), an exact duplicate (DR102), a rule that only loses ties (DR101).
+The `default` is a safety net and is never reported as unreachable.
 
 Bad:
 
@@ -33,7 +34,11 @@ SUMMARY = "unreachable exception or rule: fully covered by higher tiers or overr
 def check(ctx: Any) -> Iterator[Diagnostic]:
     an = ctx.analysis
     cp = ctx.compiled
+    duplicates = an.duplicates
+    tied = {i for leaf in an.leaves for i in an.decision(leaf).tied}
     for i, r in enumerate(cp.rules):
+        if r.tier == "default" or i in duplicates or i in tied:
+            continue
         if an.decides_somewhere(i) is not None:
             continue
         sat = an.satisfiable(i)
@@ -48,14 +53,13 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
                     takers.append(w)
                 if witness is None:
                     witness = an.witness_to(cp.root, leaf)
-        what = "the default" if r.tier == "default" else f"`{r.id}`"
+        what = f"`{r.id}`"
         if not takers:
             continue
         names = ", ".join(f"`{cp.rules[j].id}` ({cp.rules[j].tier})" for j in takers[:6])
         more = f" and {len(takers) - 6} more" if len(takers) > 6 else ""
         yield Diagnostic(
             CODE, r.span, f"{what} can never decide: every request it matches is decided by {names}{more}",
-            hint="remove it, or move it to a tier that is consulted first (and say `overrides:`)"
-            if r.tier != "default" else "every request is already decided: the default can go",
+            hint="remove it, or move it to a tier that is consulted first (and say `overrides:`)",
             related=tuple(Related(cp.rules[j].span, f"`{cp.rules[j].id}` decides first") for j in takers[:6]),
             witness=witness)

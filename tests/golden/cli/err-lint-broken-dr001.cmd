@@ -1,0 +1,1 @@
+["lint", "tests/fixtures/errors/dr001-duplicate-key.diary.yaml"]

@@ -1,0 +1,1 @@
+["lint", "tests/fixtures/errors/dr003-missing-and.diary.yaml"]

@@ -1,0 +1,1 @@
+["lint", "tests/fixtures/errors/dr004-misspelt-reason.diary.yaml"]

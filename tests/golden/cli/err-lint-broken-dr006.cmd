@@ -1,0 +1,1 @@
+["lint", "tests/fixtures/errors/dr006-duplicate-rule-id.diary.yaml"]

@@ -1,0 +1,1 @@
+["lint", "examples/solo-gp.diary.yaml", "--format", "jsn"]

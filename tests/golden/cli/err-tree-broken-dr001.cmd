@@ -1,0 +1,1 @@
+["tree", "tests/fixtures/errors/dr001-not-utf8.diary.yaml"]

@@ -1,0 +1,1 @@
+["frobnicate", "examples/solo-gp.diary.yaml"]

@@ -1,0 +1,1 @@
+["query", "examples/solo-gp.diary.yaml", "reason=renewal", "--bogus"]

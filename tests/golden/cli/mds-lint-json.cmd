@@ -1,0 +1,1 @@
+["lint", "examples/maison-de-sante.diary.yaml", "--today", "2026-11-01", "--format", "json"]

@@ -1,0 +1,1 @@
+["test", "examples/maison-de-sante.diary.yaml"]

@@ -1,0 +1,1 @@
+["tree", "examples/maison-de-sante.diary.yaml", "--format", "json"]

@@ -1,0 +1,1 @@
+["explain", "examples/solo-gp.diary.yaml", "reason=renewal", "red_flag=no", "--at", "2026-12-01T09:00"]

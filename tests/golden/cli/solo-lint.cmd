@@ -1,0 +1,1 @@
+["lint", "examples/solo-gp.diary.yaml", "--today", "2026-11-01"]

@@ -1,0 +1,1 @@
+["tree", "examples/solo-gp.diary.yaml", "--format", "json"]
