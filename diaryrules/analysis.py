@@ -15,7 +15,7 @@ analysis exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -254,7 +254,7 @@ class Analysis:
         return (r.outcome.key(), r.say, ld.ambiguous)
 
 
-def describe_region(cp: CompiledPractice, path: dict[int, Sequence[int]]) -> str:
+def describe_region(cp: CompiledPractice, path: Mapping[int, Sequence[int]]) -> str:
     """`reason is vaccination, patient is new, any age` for a region of atoms."""
     from .compile import describe_atoms
 

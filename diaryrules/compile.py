@@ -387,9 +387,9 @@ class Compiler:
                 want = not want
             return self.atoms(level, lambda d, i: bool(i) == want)
         if a.kind == "enum":
-            vals = {v.py for v in t.values}
+            names = {v.py for v in t.values}
             neg = op in ("is not", "not in")
-            return self.atoms(level, lambda d, i: (d.labels[i] in vals) != neg)
+            return self.atoms(level, lambda d, i: (d.labels[i] in names) != neg)
         vals = [_num(v.py) for v in t.values]
         is_time = a.kind == "time"
 

@@ -16,7 +16,7 @@ from typing import Any
 from .compile import CompiledPractice, Dim, LeafDecision, compiled, describe_atoms, dim_label, value_groups
 from .model import Practice, Rule
 from .request import Request, build_request
-from .syntax import And, Always, Cond, Not, Or, Outcome, Test, format_duration
+from .syntax import Always, And, Cond, Not, Or, Outcome, Test, format_duration
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .diagnostics import Diagnostic, ExprError, Related, Span, did_you_mean
 from .load import Node
 from .parse import parse_condition, parse_date, parse_duration, parse_outcome, parse_span, parse_time
-from .syntax import And, Always, Cond, Name, Not, Or, Outcome, Test, Value, format_duration
+from .syntax import Always, And, Cond, Name, Not, Or, Outcome, Test, Value, format_duration
 
 if TYPE_CHECKING:
     from .hours import HoursExpr
@@ -374,7 +374,7 @@ class _Builder:
         attributes["reason"] = Attribute("reason", "enum", tuple(reasons), builtin=True)
 
         windows: dict[str, Window] = {}
-        for wid, k, v in self.items(root.get("windows")):
+        for wid, _k, v in self.items(root.get("windows")):
             w = self.window(wid, v)
             if w is not None:
                 windows[wid] = w
@@ -741,17 +741,17 @@ class _Builder:
         # overrides name rules of the same tier
         by_id = {r.id: r for r in out}
         for r in out:
-            for o in r.overrides:
-                target = by_id.get(o.text)
+            for ov in r.overrides:
+                target = by_id.get(ov.text)
                 if target is None:
-                    if o.text not in seen:
-                        self.unknown("rule", o.text, o.span, [x.id for x in out if x.tier == r.tier])
+                    if ov.text not in seen:
+                        self.unknown("rule", ov.text, ov.span, [x.id for x in out if x.tier == r.tier])
                 elif target.tier != r.tier:
-                    self.err("DR004", o.span, f"`{r.id}` overrides `{o.text}`, which is in `{target.tier}`, "
+                    self.err("DR004", ov.span, f"`{r.id}` overrides `{ov.text}`, which is in `{target.tier}`, "
                              f"not in `{r.tier}`", "overrides settle rules of the same tier; an earlier tier "
                              "always wins over a later one")
                 elif target.id == r.id:
-                    self.err("DR004", o.span, f"`{r.id}` overrides itself")
+                    self.err("DR004", ov.span, f"`{r.id}` overrides itself")
         dnode = self.root.get("default")
         if dnode is not None and dnode.kind == "scalar" and dnode.value is not None:
             outcome = self.outcome(dnode, practitioners, sites, windows)

@@ -332,7 +332,7 @@ def _outcome(tree: Tree[Token], sp: _Span) -> Outcome:
             continue
         tok = child.children[0]
         if kind in ("with_", "at_"):
-            names = tuple(Name(str(t), sp.tok(t)) for t in tok.children)  # type: ignore[union-attr]
+            names = tuple(Name(str(t), sp.tok(t)) for t in tok.children if isinstance(t, Token))  # type: ignore[union-attr]
             key = "with_" if kind == "with_" else "at"
             if key in fields:
                 raise ExprError(f"`{kind.rstrip('_')}` is given twice", tok.children[0].start_pos or 0)  # type: ignore[union-attr]
