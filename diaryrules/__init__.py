@@ -18,12 +18,12 @@ __all__ = ["load", "decide", "explain", "lint"]
 
 if TYPE_CHECKING:
     from .evaluate import Decision, RuleVerdict
-    from .lint import LintResult
+    from .linter import LintResult
     from .model import Practice
 
 
 def load(path: str) -> Practice:
-    from .lint import load as _load
+    from .linter import load as _load
 
     return _load(path)
 
@@ -41,6 +41,6 @@ def explain(practice: Practice, request: Any, at: str | None = None) -> tuple[De
 
 
 def lint(paths: list[str], **options: Any) -> LintResult:
-    from .lint import lint_files
+    from .linter import lint_files
 
     return lint_files(paths, **options)

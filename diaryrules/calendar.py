@@ -11,14 +11,13 @@ a 90-day horizon for every practitioner.
 
 from __future__ import annotations
 
+import csv
 import functools
+import importlib.resources
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-
-import holidays
-from holidays.countries import France
 
 from diaryrules.diagnostics import did_you_mean
 
@@ -42,6 +41,8 @@ class CalendarError(Exception):
 
 @functools.cache
 def _french_subdivisions() -> tuple[str, ...]:
+    from holidays.countries import France  # imported on first use: the package is slow to import
+
     # The package also lists the school zones ("Zone A" ...) as subdivisions; those belong to
     # `school-zone`, not to the public-holiday calendar.
     return tuple(s for s in France.subdivisions if not s.startswith("Zone"))
@@ -54,6 +55,8 @@ def valid_holiday_codes() -> list[str]:
 
 @functools.lru_cache(maxsize=512)
 def _public_holidays(subdivision: str | None, year: int) -> Mapping[date, str]:
+    import holidays
+
     table = holidays.country_holidays("FR", subdiv=subdivision, years=year, language="fr")
     return MappingProxyType({d: str(name) for d, name in table.items() if d.year == year})
 
@@ -66,22 +69,39 @@ class _SchoolData:
     names: Mapping[date, str]
 
 
+def _school_rows() -> list[tuple[date, dict[str, bool], str]]:
+    """(date, zone -> on holiday, period name) for the days on which some zone is on holiday."""
+    rows: list[tuple[date, dict[str, bool], str]] = []
+    try:
+        # The package's own data file, read directly: its loader parses each of the ~14,000 dates with
+        # strptime, which costs most of a second on every start.
+        source = importlib.resources.files("vacances_scolaires_france") / "data" / "data.csv"
+        with source.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                zones = {z: row[f"vacances_zone_{z.lower()}"] == "True" for z in SCHOOL_ZONES}
+                if any(zones.values()):
+                    rows.append((date.fromisoformat(row["date"]), zones, row["nom_vacances"]))
+    except (OSError, KeyError, ValueError):
+        # Another layout of the package: use its API.
+        from vacances_scolaires_france import SchoolHolidayDates
+
+        api = SchoolHolidayDates()
+        rows = [(d, {z: bool(r[api.zone_key(z)]) for z in SCHOOL_ZONES}, str(r["nom_vacances"]))
+                for d, r in api.data.items()]
+    return sorted(rows, key=lambda r: r[0])
+
+
 @functools.cache
 def _school_data() -> _SchoolData:
-    from vacances_scolaires_france import SchoolHolidayDates
-
-    source = SchoolHolidayDates()
-    rows = source.data  # date -> row, only dates on which at least one zone is on holiday
-    holiday_dates = sorted(rows)
-    days = {
-        zone: frozenset(d for d in holiday_dates if rows[d][source.zone_key(zone)]) for zone in SCHOOL_ZONES
-    }
-    names = {d: str(rows[d]["nom_vacances"]) for d in holiday_dates}
+    rows = _school_rows()
+    if not rows:
+        raise CalendarError("the school-holiday data of vacances-scolaires-france is empty")
+    days = {zone: frozenset(d for d, zones, _ in rows if zones[zone]) for zone in SCHOOL_ZONES}
+    names = {d: name for d, _, name in rows}
     # The data file lists every day of its years, but holiday periods are known only from the first
     # to the last holiday it records; outside that span a "no" would be a guess.
-    return _SchoolData(
-        first=holiday_dates[0], last=holiday_dates[-1], days=MappingProxyType(days), names=MappingProxyType(names)
-    )
+    return _SchoolData(first=rows[0][0], last=rows[-1][0], days=MappingProxyType(days),
+                       names=MappingProxyType(names))
 
 
 def school_holiday_coverage() -> tuple[date, date]:

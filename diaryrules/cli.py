@@ -50,12 +50,14 @@ def _color() -> bool:
 def _practice(path: str) -> Any:
     """Load a rule file for a command that needs a usable practice; exit 2 with the findings if not."""
     from .diagnostics import Severity, sort_diagnostics
-    from .lint import load_practice
+    from .linter import load_for_use
     from .report import render
 
     if not Path(path).exists():
         _err(f"{path}: no such file")
-    loaded = load_practice(path)
+    if Path(path).is_dir():
+        _err(f"{path}: is a directory, not a rule file")
+    loaded = load_for_use(path)
     if loaded.practice is None:
         diags = [d.with_severity(Severity.ERROR) for d in sort_diagnostics(loaded.diagnostics)]
         sys.stderr.write(render("human", diags, [path], {path: loaded.source.text}, color=False))
@@ -120,7 +122,7 @@ def lint(
     from datetime import date
 
     from .checks import CODES
-    from .lint import lint_files
+    from .linter import lint_files
     from .report import render
 
     fmt = format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "human")
@@ -202,6 +204,7 @@ def ask(
     from .interactive import run_ask
 
     practice = _practice(file)
+    _request(practice, None, [], at)  # a bad --at is a bad argument (exit 2), before any question
     raise Exit(run_ask(practice, at))
 
 

@@ -102,6 +102,11 @@ class Diagram:
         self._unique: dict[tuple[int, Any], int] = {}
         self._memo: dict[tuple[Any, ...], int] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_memo"] = {}  # only useful while compiling; large
+        return state
+
     def leaf(self, value: Any) -> int:
         key = (self.bottom, ("leaf", value))
         nid = self._unique.get(key)
@@ -462,6 +467,12 @@ def compiled(practice: Practice) -> CompiledPractice:
         _CACHE.clear()  # one practice at a time is what the CLI and API use
         _CACHE[id(practice)] = cp
     return cp
+
+
+def remember(cp: CompiledPractice) -> None:
+    """Use an already compiled diagram (from the cache) for its practice."""
+    _CACHE.clear()
+    _CACHE[id(cp.practice)] = cp
 
 
 def value_groups(dim: Dim, children: Sequence[int]) -> list[tuple[list[int], int]]:

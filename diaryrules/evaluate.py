@@ -88,11 +88,11 @@ def _atom(dim: Dim, req: Request) -> int | None:
     return dim.atom_of(req.values[name])
 
 
-def _walk(cp: CompiledPractice, req: Request) -> tuple[int, list[str]] | None:
-    """Follow the diagram with the request; None when an unknown attribute is met."""
+def _walk(cp: CompiledPractice, req: Request, trail: list[str]) -> int | None:
+    """Follow the diagram with the request, noting each step in `trail`; None when an unknown
+    attribute is met."""
     dg = cp.diagram
     n = cp.root
-    trail: list[str] = []
     while not dg.is_leaf(n):
         dim = cp.dims[dg.level[n]]
         a = _atom(dim, req)
@@ -100,17 +100,36 @@ def _walk(cp: CompiledPractice, req: Request) -> tuple[int, list[str]] | None:
             return None
         trail.append(_step_text(dim, a))
         n = dg.children[n][a]
-    return n, trail
+    return n
 
 
-def _step_text(dim: Dim, atom: int) -> str:
+def _walk_decisions(cp: CompiledPractice, req: Request, trail: list[str]) -> None:
+    """The steps of the reduced decision diagram (attributes the answer depends on) that the
+    request's known values take."""
+    dg = cp.diagram
+    n = cp.decision_root
+    while not dg.is_leaf(n):
+        dim = cp.dims[dg.level[n]]
+        a = _atom(dim, req)
+        if a is None:
+            return
+        trail.append(_step_text(dim, a, dg.children[n]))
+        n = dg.children[n][a]
+
+
+def _step_text(dim: Dim, atom: int, children: Sequence[int] | None = None) -> str:
     if dim.element is not None:
         return f"{dim.attr.name} {'has' if atom else 'has not'} {dim.element}"
     if dim.kind == "bool":
         return f"{dim.name} is {'yes' if atom else 'no'}"
     if dim.kind == "enum":
         return f"{dim.name} is {dim.labels[atom]}"
-    return f"{dim.name} in {describe_atoms(dim, [atom])}"
+    # the whole stretch of values that leads the same way, e.g. `age in 0..17`
+    atoms = [atom]
+    if children is not None:
+        atoms = next(group for group, _c in value_groups(dim, children) if atom in group)
+    text = describe_atoms(dim, atoms)
+    return f"{dim.name} {text}" if text.startswith(("until", "from", "any")) else f"{dim.name} in {text}"
 
 
 def _restrict(cp: CompiledPractice, req: Request) -> int:
@@ -167,18 +186,20 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
     """The decision for a request (a typed Request, or a mapping as `query --request` takes it)."""
     cp = compiled(practice)
     req = request if isinstance(request, Request) else make_request(practice, request, at)
-    walked = _walk(cp, req)
-    if walked is None:
+    trail: list[str] = []
+    _walk_decisions(cp, req, trail)  # the trail shows only what the answer depends on
+    leaf = _walk(cp, req, [])
+    if leaf is None:
         root = _restrict(cp, req)
         dg = cp.diagram
         if not dg.is_leaf(root):
-            return Decision("ask", ask=_ask_for(cp, root), reason=req.values.get("reason"),
-                            trail=("the answer depends on " + _ask_for(cp, root)["attribute"],))
-        leaf_key = dg.value[root][1]
-        ld = _decision_from_key(cp, leaf_key)
-        trail = ["unknown attributes do not change the answer"]
+            ask = _ask_for(cp, root)
+            return Decision("ask", ask=ask, reason=req.values.get("reason"),
+                            trail=(*trail, f"the answer depends on {ask['attribute']}, which is not given"))
+        ld = _decision_from_key(cp, dg.value[root][1])
+        missing = sorted({d.attr.name for d in cp.dims if d.attr.name not in req.values})
+        trail.append(f"not given: {', '.join(missing)} — the answer is the same whatever the value")
     else:
-        leaf, trail = walked
         ld = cp.leaf_decision(cp.diagram.value[leaf])
     return _finish(cp, req, ld, trail)
 
@@ -189,7 +210,10 @@ def _decision_from_key(cp: CompiledPractice, key: tuple[int | None, bool]) -> Le
 
 
 def make_request(practice: Practice, given: Mapping[str, Any], at: str | None = None) -> Request:
-    return build_request(practice.attributes, given, at, practice.zone, practice.calendar)
+    used = practice.used_attributes
+    # the holiday calendars are slow to load: only when a rule asks about holidays
+    calendar = practice.calendar if {"call.holiday", "call.school-holiday"} & used else None
+    return build_request(practice.attributes, given, at, practice.zone, calendar, used)
 
 
 def _finish(cp: CompiledPractice, req: Request, ld: LeafDecision, trail: list[str]) -> Decision:
@@ -242,7 +266,11 @@ def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, t
     sites = _sites(practice, o, reason, prs)
     asked_site = req.values.get("site", "none")
     if asked_site != "none" and asked_site in sites:
-        sites = [asked_site]
+        there = [p for p in prs if _works_at(practice, p, asked_site)]
+        if there:
+            sites, prs = [asked_site], there
+        else:
+            notes.append(f"site {asked_site} was asked for but none of {', '.join(prs)} works there")
     elif asked_site != "none":
         notes.append(f"site {asked_site} was asked for but is not offered; offered: {', '.join(sites)}")
     if o.duration:
@@ -267,6 +295,10 @@ def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, t
         message=o.message, motifs=motifs, in_window=o.in_window.text if o.in_window else None,
         not_in_window=o.not_in_window.text if o.not_in_window else None,
         validator=o.by.text if o.by else None, **common)  # type: ignore[arg-type]
+
+
+def _works_at(practice: Practice, pid: str, site: str) -> bool:
+    return any(h.site in (None, site) for h in practice.practitioners[pid].hours)
 
 
 def _sites(practice: Practice, o: Outcome, reason: Any, prs: Sequence[str]) -> list[str]:

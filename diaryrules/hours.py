@@ -3,7 +3,8 @@
 An hours expression is the subset of the OpenStreetMap `opening_hours` syntax described in
 docs/hours.md ("Mo-Fr 08:30-12:30,14:00-19:00; Sa 09:00-12:00; PH off"). This module parses it with the
 Lark grammar `grammar/hours.lark` into a frozen AST (every piece keeps its offset in the source) and
-evaluates it exactly as opening_hours.js 3.15.0 does, day by day:
+evaluates it as opening_hours.js 3.15.0 does (tests/test_hours_peer.py compares them; the few known
+differences are in tests/peers/DIVERGENCES.md), day by day:
 
 * rules are read in order; a rule whose date selectors match a day and which is not `off`, not an
   additional (`,`) rule, replaces what earlier rules said about that day;
@@ -262,7 +263,7 @@ def _as_time(text: str) -> str | None:
     return f"{hours:02d}:{minutes:02d}"
 
 
-def _time_hint(text: str, offset: int) -> str | None:
+def _time_hint(text: str, offset: int) -> str:
     """For a bad time at `offset`, the whole span written right, when the span can be read."""
     m = re.compile(r"(\d+(?:[:.hH]\d*)*)\s*-\s*(\d+(?:[:.hH]\d*)*)").match(text, offset)
     if m:
@@ -288,12 +289,14 @@ def _scan(text: str) -> None:
             _check_word(chunk, at)
         elif kind == "num":
             _check_number(chunk, at, text)
-        elif kind == "space" and chunk.strip(" "):
-            odd = next(i for i, c in enumerate(chunk) if c != " ")
+        elif kind == "space" and chunk.strip(" \t"):
+            odd = next(i for i, c in enumerate(chunk) if c not in " \t")
             raise ExprError("unexpected invisible character (a non-breaking space?)", at + odd,
                             hint="retype the spaces")
         elif kind == "other" and chunk not in "-,;[]/":
             message, hint = _CHAR_MESSAGES.get(chunk, (f"unexpected character `{chunk}`", None))
+            if chunk == "+" and re.compile(r"\+\s*\d+\s*days?\b").match(text, at):
+                message, hint = f"not supported in diaryrules: {_UNSUPPORTED_WORDS['day']}", None
             if chunk == "|" and text.startswith("||", at):
                 raise ExprError(message, at, hint=hint, length=2)
             raise ExprError(message, at, hint=hint)
@@ -413,8 +416,8 @@ def parse_hours(text: str) -> HoursExpr:
     """Parse an hours expression; raises ExprError (with the offset of the problem) when it is wrong."""
     if not isinstance(text, str) or not text.strip():
         raise ExprError("empty hours expression", 0, hint="write e.g. Mo-Fr 08:30-12:30,14:00-19:00")
-    if "\n" in text or "\t" in text:
-        at = min(i for i in (text.find("\n"), text.find("\t")) if i >= 0)
+    if "\n" in text or "\r" in text:
+        at = min(i for i in (text.find("\n"), text.find("\r")) if i >= 0)
         raise ExprError("an hours expression is written on one line", at, hint="separate rules with `;`")
     _scan(text)
     try:
@@ -463,6 +466,48 @@ class _Sel:
     weeks: tuple[WeekRange, ...] = ()
     holiday: Holiday | None = None
     days: tuple[DayItem, ...] = ()
+
+
+def _starts_with_nth(day_list: Tree[Token]) -> bool:
+    first = _trees(_trees(day_list)[0])
+    return bool(first) and first[0].data == "weekday_item" and any(
+        t.type == "LSQB" for t in _tokens(first[0]))
+
+
+def _check_list_order(tree: Tree[Token], nth_follows: bool) -> None:
+    """Refuse the lists of months and dates that opening_hours.js silently reads as two selectors that
+    must both hold (`Dec 24,Jan,Feb 03` matches no day there).
+
+    opening_hours.js parses a list with two routines, one for months and one for dates, that hand the
+    list to each other and file the items into one of two selector groups depending on which routine
+    started; this replays that filing.
+    """
+    items = [_trees(w)[0] for w in _trees(tree)]
+    if len(items) < 2:
+        return
+    in_dates = items[0].data != "month_item"
+    flipped = False
+    targets: list[str] = []
+    for position, item in enumerate(items):
+        is_month = item.data == "month_item"
+        # A single month right before `Tu[1]` is first read as a date (`Nov Tu[1]`), then as a month.
+        nth_month = is_month and nth_follows and position == len(items) - 1 and len(_tokens(item)) == 1
+        if in_dates and not is_month:
+            targets.append("month" if flipped else "day")
+        elif in_dates:
+            targets.append("month" if nth_month else "day")
+            in_dates, flipped = False, not nth_month
+        elif is_month:
+            targets.append("day" if flipped else "month")
+        else:
+            targets.append("month")
+            in_dates, flipped = True, True
+        if targets[-1] != targets[0]:
+            hint = ("put the months first (Nov,Feb 01 Tu[1]) or write two rules" if nth_month else
+                    "write the dates first and the months after them (Dec 24,Feb 03,Jan), or write two rules")
+            raise ExprError("this list mixes months and dates in an order opening_hours.js reads as "
+                            "two conditions that must both hold", _start(item), hint=hint,
+                            length=_end(item) - _start(item))
 
 
 class _Builder:
@@ -525,7 +570,11 @@ class _Builder:
                     and first.data in ("monthday_item", "date_range")):
                 bind = years[0]
                 years = []
+            day_trees = _trees(tree, "day_sel")
+            nth_follows = (not _trees(tree, "week_sel") and bool(day_trees)
+                           and _starts_with_nth(_trees(day_trees[0], "day_list")[0]))
             dates = self._date_list(date_trees[0], bind)
+            _check_list_order(date_trees[0], nth_follows)
         sel.years = tuple(years)
         sel.dates = tuple(dates)
         week_trees = _trees(tree, "week_sel")
@@ -609,6 +658,13 @@ class _Builder:
                     month_token = toks[0]
                 month = self._month(month_token)
                 spans = _trees(_trees(item, "day_spans")[0], "day_span")
+                if year is not None and len(spans) > 1:
+                    # opening_hours.js cannot read `2026 Dec 24,26`; and is the 26th in 2026 or every year?
+                    name = MONTHS[month - 1]
+                    raise ExprError("a year applies to one day or one range of days", _start(spans[1]),
+                                    hint=f"repeat the date: {year} {name} {_tokens(spans[0])[0]},"
+                                         f"{year} {name} {_tokens(spans[1])[0]}",
+                                    length=_end(spans[-1]) - _start(spans[1]))
                 for span in spans:
                     out.append(self._day_span(span, month, year, _start(item)))
             else:
@@ -650,6 +706,12 @@ class _Builder:
                 (end_year, end_month, end_day) < (start_year, start_month, start_day):
             raise ExprError("this date range ends before it starts", _start(item),
                             length=_end(item) - _start(item))
+        if start_year is None and any(
+                _clamp_date(y, start_month, start_day) == _end_date(y, end_month, end_day) for y in (2027, 2028)):
+            # `Jan 02-Jan 01` wraps around to cover every day; opening_hours.js then matches no day at all.
+            raise ExprError("this date range covers the whole year", _start(item),
+                            hint=f"remove it, or check the order: {MONTHS[end_month - 1]} {end_day:02d}-"
+                                 f"{MONTHS[start_month - 1]} {start_day:02d}", length=_end(item) - _start(item))
         return DateRange(start_year, start_month, start_day, end_year, end_month, end_day, _start(item))
 
     def _week_item(self, tree: Tree[Token]) -> WeekRange:
@@ -696,18 +758,25 @@ class _Builder:
         for nth in _trees(tree, "nth"):
             nt = _tokens(nth)
             if nt[0].type == "DASH":
-                numbers = [-self._int(nt[1], "week of the month", 1, 5)]
+                numbers = [-self._nth(nt[1])]
             elif len(nt) == 1:
-                numbers = [self._int(nt[0], "week of the month", 1, 5)]
+                numbers = [self._nth(nt[0])]
             else:
-                low = self._int(nt[0], "week of the month", 1, 5)
-                high = self._int(nt[2], "week of the month", 1, 5)
+                low, high = self._nth(nt[0]), self._nth(nt[2])
                 if high < low:
                     raise ExprError(f"the range `{nt[0]}-{nt[2]}` must go forward", _start(nt[0]),
                                     length=_end(nt[2]) - _start(nt[0]))
                 numbers = list(range(low, high + 1))
             out.extend(NthWeekday(first, n, _start(tree)) for n in numbers)
         return out
+
+    def _nth(self, token: Token) -> int:
+        value = int(str(token))
+        if not 1 <= value <= 5:
+            raise ExprError(f"`{token}` is not a week of the month: use 1 to 5, or -1 to -5 from the end",
+                            _start(token), hint="Mo[1] is the first Monday, Fr[-1] the last Friday",
+                            length=len(str(token)))
+        return value
 
     def _time_span(self, tree: Tree[Token]) -> TimeSpan:
         toks = _tokens(tree)
@@ -987,11 +1056,10 @@ def _off_undone(engine: _Engine, expr: HoursExpr) -> list[tuple[int, int]]:
     offs = [r for r in expr.rules if r.is_off]
     if not offs:
         return []
-    internal = engine.internal
     kinds = sorted({h.kind for r in expr.rules for h in (*r.days, r.holiday) if isinstance(h, Holiday)})
-    # Distinct day situations: which non-holiday selectors match on the day and the day before.
-    situations: set[tuple[date, ...]] = set()
-    seen: set[tuple[tuple[bool | None, ...], ...]] = set()
+    # One representative day per situation: which non-holiday selectors match it (or the day before,
+    # for the part of a span past midnight). Holidays are then tried in every combination.
+    representatives: dict[tuple[tuple[bool | None, ...], ...], date] = {}
     plain = HolidayCalendar()
     for day in _horizon(expr.rules):
         signature = tuple(
@@ -1000,26 +1068,22 @@ def _off_undone(engine: _Engine, expr: HoursExpr) -> list[tuple[int, int]]:
                 for group, tests in zip(r.groups, r.tests, strict=True)
                 for item, test in zip(group, tests, strict=True)
             )
-            for r in internal
+            for r in engine.internal
         )
-        if signature not in seen:
-            seen.add(signature)
-            situations.add((day,))
+        representatives.setdefault(signature, day)
     undone: list[tuple[int, int]] = []
     for off in offs:
-        effect = False
-        replaced = False
-        for (day,) in sorted(situations):
+        effect = replaced = False
+        for day in sorted(representatives.values()):
             for cal in _holiday_assignments(day, kinds):
                 full = engine.matching(day, cal)
+                # An off rule never resets the day's list, so leaving it out of the list is the same
+                # as the rule not being written.
                 without = [r for r in full if r.rule != off.index]
-                # Dropping the off rule from the day's list is the same as never matching it: it never
-                # resets the list, so the rules after it are unchanged.
                 if _open_minutes(full) != _open_minutes(without):
                     effect = True
                     break
-                if not replaced:
-                    replaced = _replaced_later(engine, off.index, day, cal)
+                replaced = replaced or _replaced_later(engine, off.index, day, cal)
             if effect:
                 break
         if not effect and replaced:
@@ -1098,6 +1162,15 @@ class HoursExpr:
     uses_public_holidays: bool = field(init=False)
     uses_school_holidays: bool = field(init=False)
     _engine: _Engine = field(init=False, repr=False, compare=False, hash=False)
+
+    def __getstate__(self) -> dict[str, object]:
+        # the engine holds compiled closures: pickle the rules and rebuild it (the compiled-file cache)
+        return {"source": self.source, "rules": self.rules}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        object.__setattr__(self, "source", state["source"])
+        object.__setattr__(self, "rules", state["rules"])
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         kinds = {h.kind for r in self.rules for h in (*r.days, r.holiday) if isinstance(h, Holiday)}

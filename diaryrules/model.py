@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, ExprError, Related, Span, did_you_mean
-from .load import Node
+from .loader import Node
 from .parse import parse_condition, parse_date, parse_duration, parse_outcome, parse_span, parse_time
 from .syntax import Always, And, Cond, Name, Not, Or, Outcome, Test, Value, format_duration
 
@@ -220,6 +220,14 @@ class Practice:
         return {r.id: r for r in self.rules}
 
     @cached_property
+    def used_attributes(self) -> frozenset[str]:
+        """Attributes some condition tests (rules and reserved windows' `for`)."""
+        from .syntax import tests_of
+
+        conds = [r.cond for r in self.rules] + [r.cond for r in self.reserved]
+        return frozenset(t.attr for c in conds for t in tests_of(c))
+
+    @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
@@ -344,7 +352,14 @@ class _Builder:
 
             codes = valid_holiday_codes()
             if holidays_code not in codes:
-                self.unknown("holiday calendar", holidays_code, hnode.span, codes)
+                from . import calendar
+
+                renamed = getattr(calendar, "_RENAMED_SUBDIVISIONS", {}).get(holidays_code.upper())
+                if renamed:
+                    self.err("DR004", hnode.span, f"`{holidays_code}` is no longer a holiday calendar",
+                             f"write `{renamed}` (Alsace-Moselle: Bas-Rhin, Haut-Rhin and Moselle share it)")
+                else:
+                    self.unknown("holiday calendar", holidays_code, hnode.span, codes)
                 holidays_code = None
         school_zone = self.s(pr, "school-zone")
         coh = pr.get("closed-on-holidays") if pr is not None else None

@@ -40,8 +40,38 @@ MAX_DEPTH = 50
 
 @cache
 def parser(grammar: str) -> Lark:
-    return Lark.open_from_package("diaryrules.grammar", f"{grammar}.lark", ("",), parser="lalr",
-                                  propagate_positions=True, maybe_placeholders=False)
+    return cached_lark(grammar, lambda: Lark.open_from_package(
+        "diaryrules.grammar", f"{grammar}.lark", ("",), parser="lalr", propagate_positions=True,
+        maybe_placeholders=False))
+
+
+def cached_lark(grammar: str, build: Callable[[], Lark]) -> Lark:
+    """A Lark parser, from its serialised form in the cache when the grammar files are unchanged:
+    building the LALR tables takes longer than answering a call."""
+    import hashlib
+    import io
+    from importlib import resources
+
+    import lark
+
+    from . import cache as file_cache
+
+    h = hashlib.sha256(f"{lark.__version__}:{grammar}".encode())
+    folder = resources.files("diaryrules.grammar")
+    for name in sorted(p.name for p in folder.iterdir() if p.name.endswith(".lark")):
+        h.update(name.encode() + b"\0" + folder.joinpath(name).read_bytes())
+    entry = f"lark-{grammar}-{h.hexdigest()[:24]}.bin"
+    blob = file_cache.read_blob(entry)
+    if blob is not None:
+        try:
+            return Lark.load(io.BytesIO(blob))
+        except Exception:  # a damaged entry is rebuilt
+            pass
+    built = build()
+    buf = io.BytesIO()
+    built.save(buf)
+    file_cache.write_blob(entry, buf.getvalue())
+    return built
 
 
 # -- plain-words expectations ------------------------------------------------------------------
@@ -150,6 +180,17 @@ _DURATION_WORDS = re.compile(r"([0-9]+)\s*(minutes?|mins?|m|hours?|heures?|h|day
 
 def _lexical_hint(grammar: str, text: str, offset: int) -> tuple[str, str | None, int] | None:
     rest = text[offset:]
+    if rest and ord(rest[0]) > 127:
+        from .schema import id_hint  # only on this error path: it loads jsonschema
+
+        start = offset
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+            start -= 1
+        end = offset
+        while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
+            end += 1
+        word = text[start:end] or rest[0]
+        return (f"`{rest[0]}` is not allowed in names", id_hint(word), 1)
     if rest.startswith('"') and grammar == "condition":
         end = rest.find('"', 1)
         word = rest[1:end] if end > 0 else rest[1:]
@@ -197,6 +238,9 @@ def _parse(grammar: str, text: str) -> Tree[Token]:
                 raise ExprError(f"the expression nests deeper than {MAX_DEPTH} parentheses", i)
         elif ch in ")}":
             depth -= 1
+    nots = len(re.findall(r"\bnot\b", text))
+    if nots > MAX_DEPTH:  # `not not not …` nests as deeply as parentheses do
+        raise ExprError(f"the expression uses `not` more than {MAX_DEPTH} times", 0)
     try:
         return parser(grammar).parse(text)
     except UnexpectedInput as e:

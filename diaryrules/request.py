@@ -55,17 +55,28 @@ def parse_at(text: str, zone: Any) -> datetime:
 def _bool(key: str, v: Any) -> bool:
     if isinstance(v, bool):
         return v
+    if isinstance(v, int) and v in (0, 1):  # JSON from other programs often says 1/0
+        return bool(v)
     if isinstance(v, str) and v.lower() in ("yes", "true", "oui", "1"):
         return True
     if isinstance(v, str) and v.lower() in ("no", "false", "non", "0"):
         return False
-    raise RequestError(key, f"`{key}` is yes or no; got `{v}`")
+    raise RequestError(key, f"`{key}` is yes or no; got `{_shown(v)}`")
+
+
+def _shown(v: Any) -> str:
+    """A value as the user would have typed it (JSON spelling)."""
+    import json
+
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
 def _check_value(attr: Any, key: str, v: Any) -> Any:
     kind = attr.kind
     if isinstance(v, str) and len(v) > MAX_VALUE_CHARS:
         raise RequestError(key, f"the value of `{key}` is longer than {MAX_VALUE_CHARS} characters")
+    if isinstance(v, str) and not v.strip() and kind != "set":
+        raise RequestError(key, f"`{key}` is empty", f"give {attr.describe()}, or leave `{key}` out")
     if kind == "enum":
         s = str(v) if not isinstance(v, bool) else ("yes" if v else "no")
         if s not in attr.values:
@@ -76,11 +87,11 @@ def _check_value(attr: Any, key: str, v: Any) -> Any:
         return s
     if kind == "int":
         if isinstance(v, bool):
-            raise RequestError(key, f"`{key}` is a whole number in {attr.lo}..{attr.hi}; got `{v}`")
+            raise RequestError(key, f"`{key}` is a whole number in {attr.lo}..{attr.hi}; got `{_shown(v)}`")
         try:
             n = int(str(v).strip())
         except ValueError:
-            raise RequestError(key, f"`{key}` is a whole number in {attr.lo}..{attr.hi}; got `{v}`") from None
+            raise RequestError(key, f"`{key}` is a whole number in {attr.lo}..{attr.hi}; got `{_shown(v)}`") from None
         if not attr.lo <= n <= attr.hi:
             raise RequestError(key, f"{n} is outside the range of `{key}` ({attr.lo}..{attr.hi})")
         return n
@@ -101,8 +112,9 @@ def _check_value(attr: Any, key: str, v: Any) -> Any:
 
 
 def build_request(attrs: Mapping[str, Any], given: Mapping[str, Any], at_text: str | None, zone: Any,
-                  calendar: Any = None) -> Request:
-    """Typed request from what was given. `zone` None only checks the values (rule-file tests)."""
+                  calendar: Any = None, needed: frozenset[str] | None = None) -> Request:
+    """Typed request from what was given. `zone` None only checks the values (rule-file tests).
+    `needed`: the attributes the rules test; holiday look-ups are skipped when none tests them."""
     if not isinstance(given, Mapping):
         raise RequestError(None, "a request is an object of attribute → value")
     values: dict[str, Any] = {}
@@ -137,11 +149,11 @@ def build_request(attrs: Mapping[str, Any], given: Mapping[str, Any], at_text: s
     if zone is not None:
         if at is None:
             at = datetime.now(zone)
-        values.update(call_values(at, calendar, "call.school-holiday" in attrs))
+        values.update(call_values(at, calendar, "call.school-holiday" in attrs, needed))
     return Request(values, at, clean)
 
 
-def call_values(at: datetime, calendar: Any, school: bool) -> dict[str, Any]:
+def call_values(at: datetime, calendar: Any, school: bool, needed: frozenset[str] | None = None) -> dict[str, Any]:
     from .model import DAYS
 
     d: date = at.date()
@@ -149,10 +161,11 @@ def call_values(at: datetime, calendar: Any, school: bool) -> dict[str, Any]:
         "call.day": DAYS[d.weekday()],
         "call.time": at.hour * 60 + at.minute,
         "call.date": d,
-        # no `holidays:` in the file: no day is a public holiday for it
-        "call.holiday": bool(calendar.is_public_holiday(d)) if getattr(calendar, "country", None) else False,
     }
-    if school and calendar is not None:
+    if needed is None or "call.holiday" in needed:  # the holiday calendars are slow to load
+        # no `holidays:` in the file: no day is a public holiday for it
+        out["call.holiday"] = bool(calendar.is_public_holiday(d)) if getattr(calendar, "country", None) else False
+    if school and calendar is not None and (needed is None or "call.school-holiday" in needed):
         from .calendar import CalendarError
 
         try:

@@ -28,7 +28,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .diagnostics import Diagnostic, Span, did_you_mean, sort_diagnostics
-from .load import Node
+from .loader import Node
 
 __all__ = ["check_structure", "schema", "schema_text"]
 
@@ -330,7 +330,7 @@ def _fix_duration(text: str) -> str | None:
     return None
 
 
-def _id_hint(text: str) -> str | None:
+def id_hint(text: str) -> str | None:
     """Why `text` is not an id, in the terms of the character at fault."""
     for ch in text:
         if ord(ch) <= 127:
@@ -626,7 +626,7 @@ class _Explainer:
             yield self.finding(span, f"`{name}`{where} is not a diagnostic code like DR303", hint,
                                path + (name,), "key")
             return
-        yield self.finding(span, f"`{name}`{where} is not a valid {noun}: {_ID_RULE}", _id_hint(name),
+        yield self.finding(span, f"`{name}`{where} is not a valid {noun}: {_ID_RULE}", id_hint(name),
                            path + (name,), "key")
 
     def on_additionalProperties(self, error: ValidationError, path: Path) -> Iterator[_Finding]:
@@ -781,7 +781,7 @@ class _Explainer:
             hint = _duration_hint(value)
         elif title == "Id":
             message = f"`{where}` must be an id: {_ID_RULE} (got {got})"
-            hint = _id_hint(value)
+            hint = id_hint(value)
         elif title == "Date":
             message = f"`{where}` must be a date like 2027-01-06 (got {got})"
             m = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", value)

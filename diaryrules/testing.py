@@ -74,6 +74,12 @@ def compare(expect: Mapping[str, Any], d: Decision) -> list[str]:
             want_list = sorted(want) if isinstance(want, list) else [str(want)]
             if sorted(got[key]) != want_list:
                 fails.append(f"expected {key} {', '.join(want_list) or 'none'}, got {', '.join(got[key]) or 'none'}")
+        elif key == "tier":
+            from .model import TIERS
+
+            name = TIERS[want - 1] if isinstance(want, int) and 1 <= want <= len(TIERS) else want
+            if name != d.tier:
+                fails.append(f"expected tier {want}, got {d.tier or 'none'}")
         elif key == "ambiguous":
             if bool(want) != bool(d.ambiguous):
                 fails.append(f"expected ambiguous {want}, got {bool(d.ambiguous)}")

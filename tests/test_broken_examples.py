@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from diaryrules.checks import CODES
-from diaryrules.lint import lint_files
+from diaryrules.linter import lint_files
 from diaryrules.report import render
 
 ROOT = Path(__file__).parent.parent

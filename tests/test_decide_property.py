@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diaryrules.evaluate import decide, make_request
-from diaryrules.lint import load_practice
+from diaryrules.linter import load_practice
 from tests.ruleforge import GenFile, brute, files_st, outcome_of, request_st, to_given
 
 AT = "2026-12-01T10:00"

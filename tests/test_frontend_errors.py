@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from diaryrules.diagnostics import sort_diagnostics
-from diaryrules.lint import load_practice
+from diaryrules.linter import load_practice
 
 FIXTURES = Path(__file__).parent / "fixtures" / "errors"
 CASES = sorted(FIXTURES.glob("*.diary.yaml"))

@@ -64,7 +64,7 @@ def test_selectors_of_every_kind() -> None:
     assert rule.years == (YearRange(2026, 2030, 2, 0),)
     assert rule.dates == (MonthRange(1, 3, 12), MonthRange(10, 12, 20))
     assert rule.weeks == (WeekRange(1, 53, 2, 33),)
-    assert rule.days == (NthWeekday(0, 1, 46), NthWeekday(0, 3, 46), NthWeekday(4, -1, 54), Holiday("PH", 61))
+    assert rule.days == (NthWeekday(0, 1, 41), NthWeekday(0, 3, 41), NthWeekday(4, -1, 49), Holiday("PH", 56))
     assert rule.state == "closed" and rule.comment == "fermé" and rule.is_off
     assert expr.uses_public_holidays
 
@@ -72,8 +72,11 @@ def test_selectors_of_every_kind() -> None:
 def test_dates_and_the_year_that_binds_to_the_first_date() -> None:
     (rule,) = parse_hours("2026 Dec 24-2027 Jan 02").rules
     assert rule.years == () and rule.dates == (DateRange(2026, 12, 24, 2027, 1, 2, 5),)
-    (rule,) = parse_hours("2026 Dec 24,26,Jan 02").rules
-    assert rule.dates == (MonthDays(2026, 12, 24, 24, 5), MonthDays(2026, 12, 26, 26, 5), MonthDays(None, 1, 2, 2, 15))
+    (rule,) = parse_hours("2026 Dec 24,2026 Dec 26,Jan 02").rules
+    assert rule.dates == (MonthDays(2026, 12, 24, 24, 5), MonthDays(2026, 12, 26, 26, 12),
+                          MonthDays(None, 1, 2, 2, 24))
+    (rule,) = parse_hours("Dec 24,26-27").rules
+    assert rule.dates == (MonthDays(None, 12, 24, 24, 0), MonthDays(None, 12, 26, 27, 0))
     (rule,) = parse_hours("2026 Jan-Mar").rules  # a year before months is a year selector
     assert rule.years == (YearRange(2026, 2026, 1, 0),) and rule.dates == (MonthRange(1, 3, 5),)
     (rule,) = parse_hours("Dec 24-26").rules
@@ -129,7 +132,8 @@ def test_time_and_word_errors(text: str, offset: int, message: str, hint: str | 
     ("Mo-Fr 08:00+", 11, "open ends"),
     ("Mo-Fr 08:00-12:00 || \"sur rendez-vous\"", 18, "fallback rules"),
     ("easter off", 0, "`easter`"),
-    ("PH +1 day off", 3, "open ends"),
+    ("PH +1 day off", 3, "day offsets"),
+    ("Sa[-1] -1 day", 10, "day offsets"),
     ("Mo-Fr 08:00-12:00 unknown", 18, "the `unknown` state"),
     ("Mo-Fr dawn-dusk", 6, "variable times"),
 ])
@@ -154,7 +158,7 @@ def test_unsupported_features(text: str, offset: int, feature: str) -> None:
     ("2027 Feb 29", 9, "2027 has no Feb 29"),
     ("week 54", 5, "`54` is not a week number"),
     ("week 10-05", 5, "the week range `10-05` must go forward"),
-    ("week 01-53/1", 13, "a week step goes from 2 to 26"),
+    ("week 01-53/1", 11, "a week step goes from 2 to 26"),
     ("Mo[0]", 3, "`0` is not a week of the month"),
     ("Mo[6]", 3, "`6` is not a week of the month"),
     ("24:00-02:00", 0, "a span cannot start at 24:00"),
@@ -169,6 +173,13 @@ def test_unsupported_features(text: str, offset: int, feature: str) -> None:
     ("Mo-Fr\u00a008:00-12:00", 5, "invisible character"),
     ("Mo-Fr 08:00-12:00\nSa off", 17, "on one line"),
     ("Jan,2026 Dec 24", 4, "cannot follow a month"),
+    ("2026 Dec 24,26", 12, "a year applies to one day or one range of days"),
+    ("Jan 02-Jan 01", 0, "covers the whole year"),
+    ("Dec 24,Jan,Feb 03", 11, "mixes months and dates"),
+    ("Jan,Feb 03,Mar", 11, "mixes months and dates"),
+    ("Feb 01,Nov Tu[1]", 7, "mixes months and dates"),
+    ("Jan,Nov 19-May 28,May-Jan Fr[5,3]", 18, "mixes months and dates"),
+    ("Mar 01-Feb 29", 0, "covers the whole year"),
 ])
 def test_syntax_errors(text: str, offset: int, fragment: str) -> None:
     err = error(text)
@@ -183,6 +194,14 @@ def test_error_hints_explain_the_fix() -> None:
     assert "followed by `,`" in (error("24/7, PH off").hint or "")
     assert error("2026 Dec 24-Jan 02").hint == "write e.g. 2026 Dec 24-2027 Jan 02"
     assert error("Mo-Fr 08:00-12:00 +").hint == "give an end, e.g. 18:00-20:00"
+    assert error("2026 Dec 24,26").hint == "repeat the date: 2026 Dec 24,2026 Dec 26"
+
+
+@pytest.mark.parametrize("text", ["Jan,Feb 03", "Feb 03,Jan", "Jan,Feb 03,Mar 05", "Dec 24-Jan 02,Feb",
+                                  "Jan,Nov Tu[1]", "Nov,Feb 01 Tu[1]", "Feb 01,Nov Tu", "Feb 01,Nov week 45 Tu[1]"])
+def test_lists_of_months_and_dates_that_read_as_one_list(text: str) -> None:
+    (rule,) = parse_hours(text).rules
+    assert len(rule.dates) >= 2
 
 
 def test_bad_input_never_escapes_as_another_exception() -> None:
@@ -230,7 +249,10 @@ def test_spans_past_midnight_belong_to_the_next_day() -> None:
     expr = "22:00-02:00; Tu 12:00-14:00"
     assert day(expr, MON) == [("00:00", "02:00"), ("22:00", "24:00")]
     assert day(expr, TUE) == [("12:00", "14:00")]  # the Tuesday rule replaces Monday night's tail
-    assert day(expr, WED) == [("22:00", "24:00")]
+    # The tail of a rule without selectors applies every day, even after a replaced day.
+    assert day(expr, WED) == [("00:00", "02:00"), ("22:00", "24:00")]
+    assert day("Mo 22:00-02:00; Tu 12:00-14:00", TUE) == [("12:00", "14:00")]
+    assert day("Tu 12:00-14:00; Mo 22:00-02:00", TUE) == [("00:00", "02:00"), ("12:00", "14:00")]
     assert day("We 22:00-02:00", THU) == [("00:00", "02:00")]
     assert day("Mo-Fr 23:00-00:00", MON) == [("23:00", "24:00")]
     assert day("Mo-Fr 08:00-24:00", SAT) == []
@@ -311,8 +333,8 @@ def intervals(expr: str, start: datetime, end: datetime) -> list[tuple[str, str]
     return [(a.isoformat(), b.isoformat()) for a, b in parse_hours(expr).open_intervals(start, end, CAL)]
 
 
-def paris(*args: int) -> datetime:
-    return datetime(*args, tzinfo=PARIS)  # type: ignore[misc]
+def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
 def test_spring_forward_gap_does_not_exist() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diaryrules.diagnostics import Severity
-from diaryrules.lint import lint_files
+from diaryrules.linter import lint_files
 
 ROOT = Path(__file__).parent.parent
 BROKEN = ROOT / "examples" / "broken"

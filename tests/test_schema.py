@@ -18,7 +18,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from diaryrules.diagnostics import Diagnostic
-from diaryrules.load import load_file, load_text
+from diaryrules.loader import load_file, load_text
 from diaryrules.schema import check_structure, schema, schema_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from diaryrules.checks import run_checks
 from diaryrules.context import CheckContext
 from diaryrules.evaluate import decide, make_request
-from diaryrules.lint import load_practice
+from diaryrules.linter import load_practice
 from diaryrules.request import parse_at
 from tests.ruleforge import GenFile, all_requests, brute, files_st, holds
 

@@ -1,0 +1,132 @@
+"""Cross-stage — the compiled-practice cache: a rule file's Practice and decision diagram, kept
+between runs so that `query`, `slots`, `explain` and `ask` start in a blink.
+
+Keyed by the SHA-256 of the file's bytes and a fingerprint of the installed package (so a new
+version or an edited module never reads an old layout). Only files with no front-end error are
+cached; a rule file holds no patient data, and requests are never cached. Writes are atomic
+(temporary file, fsync, rename); a corrupt, truncated or foreign cache entry is ignored and
+rebuilt. `DIARYRULES_NO_CACHE=1` turns it off; `DIARYRULES_CACHE_DIR` moves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+MAGIC = b"diaryrules-cache-1\n"
+
+
+def cache_dir() -> Path | None:
+    if os.environ.get("DIARYRULES_NO_CACHE"):
+        return None
+    explicit = os.environ.get("DIARYRULES_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "diaryrules"
+
+
+@cache
+def _fingerprint() -> str:
+    """The package's version and its modules' sizes and times: any change invalidates the cache."""
+    pkg = Path(__file__).parent
+    h = hashlib.sha256(f"{sys.version_info[:3]}".encode())
+    for p in sorted([*pkg.rglob("*.py"), *pkg.glob("*.json")]):
+        st = p.stat()
+        h.update(f"{p.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    try:
+        from .grammar import __file__ as grammar_init
+
+        for p in sorted(Path(grammar_init).parent.glob("*.lark")):
+            st = p.stat()
+            h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    except ImportError:  # pragma: no cover - the grammar package ships with the code
+        pass
+    return h.hexdigest()[:16]
+
+
+def key_for(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest() + "-" + _fingerprint()
+
+
+def read(data: bytes) -> Any | None:
+    """The cached object for a file's bytes, or None (missing, stale, corrupt: never an error)."""
+    d = cache_dir()
+    if d is None:
+        return None
+    key = key_for(data)
+    path = d / f"{key[:64]}.pickle"
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = MAGIC + key.encode() + b"\n"
+    if not blob.startswith(head):
+        return None
+    try:
+        return pickle.loads(blob[len(head):])
+    except Exception:  # a truncated or foreign entry is rebuilt, never trusted
+        return None
+
+
+def write(data: bytes, obj: Any) -> None:
+    """Store atomically; a cache that cannot be written is simply not used."""
+    d = cache_dir()
+    if d is None:
+        return
+    key = key_for(data)
+    try:
+        payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something in the model cannot be pickled: run without a cache
+        return
+    try:
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(d / f"{key[:64]}.pickle", MAGIC + key.encode() + b"\n" + payload)
+    except OSError:
+        return
+
+
+def read_blob(name: str) -> bytes | None:
+    """A named entry (e.g. a serialised parser), or None."""
+    d = cache_dir()
+    if d is None:
+        return None
+    try:
+        blob = (d / name).read_bytes()
+    except OSError:
+        return None
+    return blob[len(MAGIC):] if blob.startswith(MAGIC) else None
+
+
+def write_blob(name: str, content: bytes) -> None:
+    d = cache_dir()
+    if d is None:
+        return
+    try:
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(d / name, MAGIC + content)
+    except OSError:
+        return
+
+
+def atomic_write(path: Path, content: bytes) -> None:
+    """Write `content` to `path` so that readers see the old file or the new one, never a part."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,1080 @@
+"""Stage 5 — slots: a decided request + the time engine → eligible slots.
+
+For a `book` or `validate` decision, a slot (practitioner, site, start) is eligible when the
+practitioner is offered by the decision; the whole duration lies inside their hours at that site
+(continuously, across midnight too); the start is on their grid (counted from local midnight);
+the time is outside their absences, public holidays (when the practice closes on them and the
+hours do not name PH), protected windows and busy appointments; inside the decision's
+`in WINDOW` and outside its `not in WINDOW`; a reserved window is used only when the request
+satisfies its `for` (an unknown attribute does not) or its release has come (slot start − release
+≤ call moment); and call + notice ≤ start ≤ call + within.
+
+Times are wall-clock times in the practice's zone. Internally everything is UTC minutes, and the
+free time of each practitioner is computed with interval arithmetic (hours − holidays − absences −
+protected − busy, ∩ in-window − not-in-window) before the grid starts are enumerated: a wall time
+in the spring DST gap is never a start, and a wall time the autumn change repeats is offered once,
+at its first occurrence.
+
+When the booking window holds no eligible slot (pressure), the outcome's `else` is applied and
+said; a fallback `book` searches again with its own constraints. Without a fallback the answer says
+the window is full and gives the earliest eligible slot after it (up to 90 more days).
+docs/slots.md describes the output.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import json
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from .evaluate import Decision, evaluate_cond
+from .model import DAYS, DEFAULT_HORIZON, Practice, Practitioner, Window
+from .request import Request
+from .syntax import format_duration
+
+__all__ = [
+    "Slot",
+    "SlotsError",
+    "SlotsResult",
+    "WhyNot",
+    "explain_slot",
+    "find_slots",
+    "free_stretches",
+    "overlaps",
+    "slots_command",
+    "window_stretches",
+]
+
+BEYOND_DAYS = 90  # how far past a full window the earliest slot is looked for
+MAX_FALLBACKS = 16  # outcomes are trees, so chains end; this only bounds the work
+CHUNK_DAYS = 7  # free time is computed a week at a time, so an early answer stops early
+MAX_SEARCH_DAYS = 800
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
+
+Interval = tuple[int, int]  # [start, end) in UTC minutes since the epoch
+
+
+class SlotsError(Exception):
+    """A bad argument or input of `slots` (exit 2 in the CLI): a message and an optional hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slot:
+    practitioner: str
+    site: str | None
+    start: datetime  # aware, in the practice's zone
+    end: datetime
+    diary: str
+    motif: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"practitioner": self.practitioner, "site": self.site, "start": _iso(self.start),
+                "end": _iso(self.end), "diary": self.diary, "motif": self.motif}
+
+
+@dataclass(frozen=True)
+class SlotsResult:
+    """What `find_slots` found.
+
+    `decision` is the decision asked about; `applied` the one the slots belong to (the decision,
+    or the fallback taken under pressure, then also in `fallback`); `full` lists the book/validate
+    decisions whose booking windows held no eligible slot, in the order tried. `earliest` is the
+    first eligible slot of the applied window when the searched days hold none; `beyond` the first
+    eligible slot after a full window that has no fallback (None when there is none in 90 days).
+    """
+
+    decision: Decision
+    applied: Decision
+    slots: tuple[Slot, ...]
+    fallback: Decision | None
+    full: tuple[Decision, ...]
+    earliest: Slot | None
+    beyond: Slot | None
+    search_start: datetime
+    search_end: datetime
+    call: datetime
+    more: bool  # the limit cut the list
+
+    @property
+    def window_full(self) -> bool:
+        """No slot to book at all: every window tried was full and no fallback answers."""
+        booking = self.applied.action in ("book", "validate")
+        return booking and bool(self.full) and self.full[-1] is self.applied
+
+    def note_lines(self) -> list[str]:
+        """What happened, in sentences: the full windows, the fallback taken, what is left."""
+        lines = [f"No eligible slot for `{_outcome_text(d)}` {_window_text(d, self.call)}."
+                 for d in self.full]
+        if self.fallback is not None:
+            lines.append(f"Fallback taken: `{_outcome_text(self.fallback)}`")
+        if self.applied.action not in ("book", "validate"):
+            if self.fallback is None:
+                lines.append(_no_slots_note(self.applied))
+        elif self.earliest is not None:
+            lines.append(f"No eligible slot from {_when(self.search_start)} to {_when(self.search_end)}; "
+                         f"the earliest in the booking window is {_slot_text(self.earliest)}.")
+        elif self.window_full:
+            lines.append("The window is full and there is no `else` left.")
+            if self.beyond is not None:
+                lines.append(f"The earliest eligible slot after it is {_slot_text(self.beyond)}.")
+            else:
+                lines.append(f"There is no eligible slot in the {BEYOND_DAYS} days after it either.")
+        return lines
+
+    @property
+    def note(self) -> str | None:
+        return " ".join(self.note_lines()) or None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"decision": self.decision.to_json(),
+                               "slots": [s.to_json() for s in self.slots]}
+        if self.fallback is not None:
+            out["fallback"] = self.fallback.to_json()
+        if self.earliest is not None:
+            out["earliest"] = self.earliest.to_json()
+        if self.window_full:
+            out["beyond"] = self.beyond.to_json() if self.beyond is not None else None
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    """Why one slot is or is not eligible: `reasons` is empty when it is eligible."""
+
+    practitioner: str
+    site: str | None
+    start: datetime | None  # None for a wall time in the DST gap
+    end: datetime | None
+    asked: str  # the date-time as asked
+    reasons: tuple[tuple[str, str], ...]  # (code, sentence)
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    def to_json(self) -> dict[str, Any]:
+        return {"practitioner": self.practitioner, "site": self.site,
+                "start": _iso(self.start) if self.start else self.asked,
+                "end": _iso(self.end) if self.end else None, "eligible": self.eligible,
+                "reasons": [{"code": c, "message": m} for c, m in self.reasons]}
+
+
+# -- time helpers ----------------------------------------------------------------------------------
+
+def _minutes(dt: datetime) -> int:
+    """UTC minutes since the epoch, rounded down."""
+    return (dt.astimezone(UTC) - _EPOCH) // _MINUTE
+
+
+def _minutes_up(dt: datetime) -> int:
+    delta = dt.astimezone(UTC) - _EPOCH
+    whole = delta // _MINUTE
+    return whole + (1 if delta - whole * _MINUTE else 0)
+
+
+def _moment(m: int, zone: tzinfo) -> datetime:
+    return (_EPOCH + timedelta(minutes=m)).astimezone(zone)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="minutes")
+
+
+@functools.lru_cache(maxsize=262144)
+def _wall(zone: tzinfo, day: date, minute: int) -> int:
+    """The UTC minute of wall time `minute` after local midnight of `day`: the first occurrence of an
+    ambiguous time; for a time in the spring gap, the instant the clocks jump (so an interval never
+    covers time that does not exist)."""
+    naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+    first = _minutes(naive.replace(tzinfo=zone))
+    if _moment(first, zone).replace(tzinfo=None) == naive:
+        return first
+    low, high = _minutes(naive.replace(tzinfo=zone, fold=1)), first
+    if low > high:
+        low, high = high, low
+    while high - low > 1:
+        mid = (low + high) // 2
+        if _moment(mid, zone).replace(tzinfo=None) >= naive:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def _naive_minutes(zone: tzinfo, naive: datetime) -> int:
+    return _wall(zone, naive.date(), naive.hour * 60 + naive.minute)
+
+
+def _offset(zone: tzinfo, m: int) -> int:
+    off = (_EPOCH + timedelta(minutes=m)).astimezone(zone).utcoffset()
+    return (off // _MINUTE) if off is not None else 0
+
+
+Segment = tuple[int, int, int, int]  # [start, end) in UTC minutes, UTC offset, offset just before start
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments(zone: tzinfo, lo: int, hi: int) -> tuple[Segment, ...]:
+    """[lo, hi) cut where the UTC offset changes (looked for every 12 hours, then to the minute)."""
+    out: list[Segment] = []
+    start, off, before = lo, _offset(zone, lo), _offset(zone, lo - 1)
+    m = lo
+    while m < hi:
+        nxt = min(m + 12 * 60, hi)
+        if _offset(zone, nxt) == off:
+            m = nxt
+            continue
+        a, b = m, nxt  # the offset changes in (a, b]: find its first minute
+        while b - a > 1:
+            mid = (a + b) // 2
+            if _offset(zone, mid) == off:
+                a = mid
+            else:
+                b = mid
+        if b >= hi:
+            break
+        out.append((start, b, off, before))
+        start, before, off = b, off, _offset(zone, b)
+        m = b
+    out.append((start, hi, off, before))
+    return tuple(out)
+
+
+def _grid_starts(a: int, last: int, grid: int, segments: Sequence[Segment]) -> Iterator[int]:
+    """UTC minutes t in [a, last] whose wall time is on the grid (from local midnight), skipping the
+    second occurrence of wall times the autumn change repeats."""
+    for s, e, off, before in segments:
+        lo, hi = max(a, s), min(last, e - 1)
+        if lo > hi:
+            continue
+        local_lo, local_hi = lo + off, hi + off
+        if before > off:  # after a backward change, wall times below s + before were already seen
+            local_lo = max(local_lo, s + before)
+        x = local_lo
+        while x <= local_hi:
+            into = x % 1440
+            k = -(-into // grid) * grid
+            if k >= 1440:
+                x += 1440 - into
+                continue
+            x += k - into
+            if x > local_hi:
+                break
+            yield x - off
+            x += 1
+
+
+def _union(items: Iterable[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for a, b in sorted(items):
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _subtract(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval]:
+    """base − cut; both sorted and merged."""
+    if not cut:
+        return list(base)
+    out: list[Interval] = []
+    j = 0
+    for a, b in base:
+        while j < len(cut) and cut[j][1] <= a:
+            j += 1
+        k = j
+        cur = a
+        while k < len(cut) and cut[k][0] < b:
+            if cut[k][0] > cur:
+                out.append((cur, cut[k][0]))
+            cur = max(cur, cut[k][1])
+            k += 1
+        if cur < b:
+            out.append((cur, b))
+    return out
+
+
+def _intersect(x: Sequence[Interval], y: Sequence[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(x) and j < len(y):
+        a, b = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
+        if a < b:
+            out.append((a, b))
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _overlaps(intervals: Sequence[Interval], a: int, b: int) -> bool:
+    """Whether [a, b) meets any of the sorted, merged intervals."""
+    i = bisect_right(intervals, (a, float("inf"))) - 1
+    if i >= 0 and intervals[i][1] > a:
+        return True
+    return i + 1 < len(intervals) and intervals[i + 1][0] < b
+
+
+def _inside(intervals: Sequence[Interval], a: int, b: int) -> bool:
+    i = bisect_right(intervals, (a, float("inf"))) - 1
+    return i >= 0 and intervals[i][0] <= a and b <= intervals[i][1]
+
+
+def _local_day(m: int, zone: tzinfo) -> date:
+    return _moment(m, zone).date()
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+# -- the practice's time, as intervals -------------------------------------------------------------
+
+class _Time:
+    """Intervals of one practice over local days, cached per (thing, day)."""
+
+    def __init__(self, practice: Practice, lenient: bool = False) -> None:
+        self.practice = practice
+        self.lenient = lenient  # lint: a day the calendar cannot answer for is skipped, not an error
+        self.zone: tzinfo = practice.zone
+        self.cal = practice.calendar
+        self.holidays_close = practice.closed_on_holidays and practice.holidays is not None
+        self._ph: dict[date, bool] = {}
+
+    def is_holiday(self, day: date) -> bool:
+        hit = self._ph.get(day)
+        if hit is None:
+            hit = self._ph[day] = bool(self._ask(lambda: self.cal.is_public_holiday(day), False))
+        return hit
+
+    def expr_day(self, expr: Any, day: date) -> list[Interval]:
+        spans = self._ask(lambda: expr.day_intervals(day, self.cal), ())
+        return [(_wall(self.zone, day, a), _wall(self.zone, day, b)) for a, b in spans]
+
+    def _ask(self, question: Any, otherwise: Any) -> Any:
+        from .calendar import CalendarError
+
+        try:
+            return question()
+        except CalendarError:
+            if not self.lenient:
+                raise
+            return otherwise
+
+    def day_span(self, day: date) -> Interval:
+        return _wall(self.zone, day, 0), _wall(self.zone, day + timedelta(days=1), 0)
+
+    def hours(self, p: Practitioner, site: str | None, days: Sequence[date],
+              holidays: bool = True) -> list[Interval]:
+        """Open time of `p` at `site` (hours for that site, or site-less hours); public holidays
+        removed when the practice closes on them and the hours do not name PH."""
+        parts: list[Interval] = []
+        for h in p.hours:
+            if h.site is not None and h.site != site:
+                continue
+            mine: list[Interval] = []
+            for d in days:
+                mine.extend(self.expr_day(h.expr, d))
+            mine = _union(mine)
+            if holidays and self.holidays_close and not h.expr.uses_public_holidays:
+                mine = _subtract(mine, _union(self.day_span(d) for d in days if self.is_holiday(d)))
+            parts.extend(mine)
+        return _union(parts)
+
+    def window(self, w: Window, days: Sequence[date]) -> list[Interval]:
+        from .hours import every_weeks_matches
+
+        parts: list[Interval] = []
+        for d in days:
+            if w.every_weeks and w.from_date and not every_weeks_matches(d, w.every_weeks, w.from_date):
+                continue
+            parts.extend(self.expr_day(w.expr, d))
+        return _union(parts)
+
+    def absences(self, p: Practitioner) -> list[Interval]:
+        zone = self.zone
+        return _union((_naive_minutes(zone, a.start), _naive_minutes(zone, a.end)) for a in p.absences)
+
+    def protected(self, p: Practitioner, days: Sequence[date]) -> list[Interval]:
+        parts: list[Interval] = []
+        for pr in self.practice.protected:
+            if pr.practitioners is None or p.id in pr.practitioners:
+                parts.extend(self.window(pr.window, days))
+        return _union(parts)
+
+    def free(self, p: Practitioner, site: str | None, days: Sequence[date]) -> list[Interval]:
+        """Bookable time, before anything request-specific: hours − holidays − absences − protected."""
+        return _subtract(_subtract(self.hours(p, site, days), self.absences(p)), self.protected(p, days))
+
+
+def _calendar_guard(fn: Any) -> Any:
+    """Turn a holiday question the calendar cannot answer into a SlotsError."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .calendar import CalendarError
+
+        try:
+            return fn(*args, **kwargs)
+        except CalendarError as e:
+            raise SlotsError(f"cannot compute slots: {e}") from None
+    return wrapper
+
+
+# -- time questions for the linter (DR202–DR206) ----------------------------------------------------
+
+YEAR_DAYS = 365  # DR202, DR203, DR206: the next 12 months of hours
+WEEKS_DAYS = 12 * 7  # DR205: the next 12 weeks
+
+
+def reason_practitioners(practice: Any, reason: Any) -> list[str]:
+    return list(reason.practitioners) if reason.practitioners is not None else list(practice.practitioners)
+
+
+def reason_sites(practice: Any, reason: Any) -> list[str | None]:
+    if reason.sites is not None:
+        return list(reason.sites)
+    return list(practice.sites) if practice.sites else [None]
+
+
+def practitioner_sites(practice: Any, practitioner: Any) -> list[str | None]:
+    sites: list[str | None] = []
+    for h in practitioner.hours:
+        for s in ([h.site] if h.site is not None else (list(practice.sites) or [None])):
+            if s not in sites:
+                sites.append(s)
+    return sites
+
+
+def works_at(practitioner: Any, sites: list[str | None]) -> bool:
+    return any(h.site is None or h.site in sites for h in practitioner.hours)
+
+
+def period(today: date, days: int) -> tuple[date, date]:
+    return today, today + timedelta(days=days - 1)
+
+
+Stretch = tuple[datetime, datetime]
+
+
+def free_stretches(practice: Practice, practitioner: str, sites: Sequence[str | None], first: date,
+                   last: date, *, hours_only: bool = False) -> list[Stretch]:
+    """Continuous stretches of time the practitioner could be booked at any of `sites` between local
+    midnight of `first` and the end of `last`: hours − public holidays − absences − protected time
+    (only the hours with `hours_only`). For the linter: days the holiday calendar cannot answer for
+    are skipped."""
+    return list(_free_stretches(practice, practitioner, tuple(sites), first, last, hours_only))
+
+
+@functools.lru_cache(maxsize=256)
+def _free_stretches(practice: Practice, practitioner: str, sites: tuple[str | None, ...], first: date,
+                    last: date, hours_only: bool) -> tuple[Stretch, ...]:
+    time = _Time(practice, lenient=True)
+    p = practice.practitioners[practitioner]
+    days = _days(first, last)
+    parts: list[Interval] = []
+    for site in sites:
+        parts.extend(time.hours(p, site, days, holidays=False) if hours_only else time.free(p, site, days))
+    lo, hi = time.day_span(first)[0], time.day_span(last)[1]
+    zone = time.zone
+    return tuple((_moment(a, zone), _moment(b, zone)) for a, b in _intersect(_union(parts), [(lo, hi)]))
+
+
+def window_stretches(practice: Practice, window: Window, first: date, last: date) -> list[Stretch]:
+    """The times a window (with its rhythm) covers between `first` and the end of `last` (lenient)."""
+    time = _Time(practice, lenient=True)
+    lo, hi = time.day_span(first)[0], time.day_span(last)[1]
+    spans = _intersect(time.window(window, _days(first, last)), [(lo, hi)])
+    return [(_moment(a, time.zone), _moment(b, time.zone)) for a, b in spans]
+
+
+def overlaps(x: Sequence[Stretch], y: Sequence[Stretch]) -> bool:
+    """Whether two sorted lists of [start, end) stretches meet."""
+    i = j = 0
+    while i < len(x) and j < len(y):
+        if x[i][0] < y[j][1] and y[j][0] < x[i][1]:
+            return True
+        if x[i][1] <= y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return False
+
+
+# -- the search ------------------------------------------------------------------------------------
+
+def _sites(practice: Practice, decision: Decision) -> list[str | None]:
+    if decision.sites:
+        return list(decision.sites)
+    return [None] if not practice.sites else []
+
+
+def _duration(decision: Decision, p: str) -> int:
+    d = decision.durations.get(p, decision.duration)
+    return d if d else 0
+
+
+def _busy_minutes(busy: Any, lo: datetime, hi: datetime) -> dict[str | None, list[Interval]]:
+    out: dict[str | None, list[Interval]] = {}
+    if busy is None:
+        return out
+    for b in busy.between(lo, hi):
+        out.setdefault(b.practitioner, []).append((_minutes(b.start), _minutes_up(b.end)))
+    return {k: _union(v) for k, v in out.items()}
+
+
+class _Search:
+    """Eligible slots of one book/validate decision for one request."""
+
+    def __init__(self, practice: Practice, decision: Decision, request: Request, call: int,
+                 busy: dict[str | None, list[Interval]]) -> None:
+        self.practice = practice
+        self.decision = decision
+        self.time = _Time(practice)
+        self.zone = self.time.zone
+        self.call = call
+        self.earliest = call + (decision.notice or 0)
+        self.latest = call + (decision.within if decision.within is not None else DEFAULT_HORIZON)
+        self.sites = _sites(practice, decision)
+        known = practice.practitioners
+        self.people = [known[p] for p in decision.practitioners if p in known]
+        everyone = busy.get(None, [])
+        self.busy = {p.id: _union([*busy.get(p.id, []), *everyone]) for p in self.people}
+        self.in_window = practice.windows.get(decision.in_window) if decision.in_window else None
+        self.not_in_window = practice.windows.get(decision.not_in_window) if decision.not_in_window else None
+        # reserved windows this request may not use (until released): `for` false or unknown
+        self.blocking = [r for r in practice.reserved
+                         if evaluate_cond(r.cond, practice, request)[0] is not True]
+
+    def _candidates(self, p: Practitioner, pi: int, site: str | None, si: int, lo: int, hi: int,
+                    days: Sequence[date], segments: Sequence[Segment]) -> Iterator[tuple[int, int, int]]:
+        dur = _duration(self.decision, p.id)
+        if dur <= 0:
+            return
+        grid = p.grid or self.practice.grid
+        free = self.time.free(p, site, days)
+        free = _subtract(free, self.busy.get(p.id, []))
+        if self.in_window is not None:
+            free = _intersect(free, self.time.window(self.in_window, days))
+        if self.not_in_window is not None:
+            free = _subtract(free, self.time.window(self.not_in_window, days))
+        reserved = [(iv, r.release) for r in self.blocking
+                    if r.practitioners is None or p.id in r.practitioners
+                    for iv in [self.time.window(r.window, days)] if iv]
+        if not reserved:
+            yield from self._starts(free, lo, hi - 1, dur, grid, segments, pi, si, ())
+            return
+        # Up to the last release moment, each start is checked against the reserved windows still
+        # closed to it; after it, every reserved window is closed and is simply removed.
+        released_until = max((self.call + rel for _iv, rel in reserved if rel is not None), default=lo - 1)
+        if released_until >= lo:
+            last = min(hi - 1, released_until)
+            yield from self._starts(free, lo, last, dur, grid, segments, pi, si, reserved)
+        strict = _subtract(free, _union(x for iv, _rel in reserved for x in iv))
+        yield from self._starts(strict, max(lo, released_until + 1), hi - 1, dur, grid, segments, pi, si, ())
+
+    def _starts(self, free: Sequence[Interval], lo: int, hi: int, dur: int, grid: int,
+                segments: Sequence[Segment], pi: int, si: int,
+                reserved: Sequence[tuple[list[Interval], int | None]]) -> Iterator[tuple[int, int, int]]:
+        """Grid starts t in [lo, hi] with [t, t + dur) inside `free` and not in a reserved window
+        that is still closed to this request at t."""
+        call = self.call
+        for a, b in free:
+            first, last = max(a, lo), min(b - dur, hi)
+            if first > last:
+                continue
+            for t in _grid_starts(first, last, grid, segments):
+                if reserved and any((rel is None or t - rel > call) and _overlaps(iv, t, t + dur)
+                                    for iv, rel in reserved):
+                    continue
+                yield (t, pi, si)
+
+    def slots(self, lo: int, hi: int, within: bool = True) -> Iterator[Slot]:
+        """Eligible slots starting in [lo, hi), earliest first (then in the decision's order of
+        practitioners and sites); `within` False drops the `within` bound (for `beyond`)."""
+        from .calendar import CalendarError
+
+        lo = max(lo, self.earliest)
+        if within:
+            hi = min(hi, self.latest + 1)
+        longest = max((_duration(self.decision, p.id) for p in self.people), default=0)
+        start = lo
+        try:
+            while start < hi:
+                end = min(start + CHUNK_DAYS * 1440, hi)
+                days = _days(_local_day(start, self.zone) - timedelta(days=1),
+                             _local_day(end + longest, self.zone) + timedelta(days=1))
+                segments = _segments(self.zone, start, end + longest + 1)
+                gens = [self._candidates(p, pi, site, si, start, end, days, segments)
+                        for pi, p in enumerate(self.people) for si, site in enumerate(self.sites)]
+                for t, pi, si in heapq.merge(*gens):
+                    yield self._slot(self.people[pi], self.sites[si], t)
+                start = end
+        except CalendarError as e:
+            raise SlotsError(f"cannot compute slots: {e}") from None
+
+    def _slot(self, p: Practitioner, site: str | None, t: int) -> Slot:
+        motif = self.decision.motifs.get(p.id, {})
+        end = t + _duration(self.decision, p.id)
+        return Slot(p.id, site, _moment(t, self.zone), _moment(end, self.zone), p.diary, motif.get("motif"))
+
+
+def _chain(decision: Decision) -> list[Decision]:
+    out = [decision]
+    d = decision
+    while d.fallback is not None and len(out) < MAX_FALLBACKS:
+        d = d.fallback
+        out.append(d)
+    return out
+
+
+def _call_moment(practice: Practice, request: Request) -> datetime:
+    return request.at.astimezone(practice.zone) if request.at is not None else datetime.now(practice.zone)
+
+
+def find_slots(practice: Practice, decision: Decision, request: Request, *, start: datetime | None = None,
+               days: int = 14, busy: Any = None, limit: int = 20) -> SlotsResult:
+    """The eligible slots of a decision, earliest first, starting in [start, local midnight after
+    `days` days) — at most `limit` of them. Under pressure (no eligible slot in the booking window),
+    the decision's `else` chain is followed. `busy` is a `diaryrules.busy.Busy` (or None)."""
+    zone = practice.zone
+    call_dt = _call_moment(practice, request)
+    start_dt = (start if start.tzinfo is not None else start.replace(tzinfo=zone)).astimezone(zone) \
+        if start is not None else call_dt
+    days = max(1, min(days, MAX_SEARCH_DAYS))
+    end_day = start_dt.date() + timedelta(days=days)
+    end_dt = datetime(end_day.year, end_day.month, end_day.day, tzinfo=zone)
+    call = _minutes(call_dt)
+    lo, hi = _minutes_up(start_dt), _wall(zone, end_day, 0)
+
+    def result(applied: Decision, slots: Sequence[Slot] = (), fallback: Decision | None = None,
+               full: Sequence[Decision] = (), earliest: Slot | None = None, beyond: Slot | None = None,
+               more: bool = False) -> SlotsResult:
+        return SlotsResult(decision, applied, tuple(slots), fallback, tuple(full), earliest, beyond, start_dt,
+                           end_dt, call_dt, more)
+
+    if decision.action not in ("book", "validate"):
+        return result(decision)
+    chain = _chain(decision)
+    reach = max((d.within or 0) for d in chain if d.action in ("book", "validate"))
+    busy_lo = min(start_dt, call_dt) - timedelta(days=1)
+    busy_hi = max(end_dt, call_dt + timedelta(minutes=reach) + timedelta(days=BEYOND_DAYS + 1))
+    busy_map = _busy_minutes(busy, busy_lo, busy_hi)
+    full: list[Decision] = []
+    current = decision
+    while True:
+        fallback = current if current is not decision else None
+        if current.action not in ("book", "validate"):
+            return result(current, fallback=fallback, full=full)
+        search = _Search(practice, current, request, call, busy_map)
+        found: list[Slot] = []
+        more = False
+        for slot in search.slots(lo, hi):
+            if len(found) == limit:
+                more = True
+                break
+            found.append(slot)
+        if found:
+            return result(current, found, fallback, full, more=more)
+        earliest = next(iter(search.slots(search.earliest, search.latest + 1)), None)
+        if earliest is not None:
+            return result(current, (), fallback, full, earliest=earliest)
+        full.append(current)
+        if current.fallback is None or len(full) >= MAX_FALLBACKS:
+            beyond = next(iter(search.slots(search.latest + 1, search.latest + 1 + BEYOND_DAYS * 1440,
+                                            within=False)), None)
+            return result(current, (), fallback, full, beyond=beyond)
+        current = current.fallback
+
+
+# -- words -----------------------------------------------------------------------------------------
+
+def _when(dt: datetime) -> str:
+    return f"{DAYS[dt.weekday()]} {dt:%Y-%m-%d %H:%M}"
+
+
+def _slot_text(s: Slot) -> str:
+    site = f" at {s.site}" if s.site else ""
+    return f"{_when(s.start)}–{s.end:%H:%M} with {s.practitioner}{site}"
+
+
+def _window_text(d: Decision, call: datetime) -> str:
+    notice = d.notice or 0
+    first = call + timedelta(minutes=notice)
+    last = call + timedelta(minutes=d.within or 0)
+    return f"from {_when(first)} to {_when(last)} (within {format_duration(d.within or 0)}" + \
+        (f", notice {format_duration(notice)}" if notice else "") + ")"
+
+
+def _outcome_text(d: Decision) -> str:
+    if d.outcome is not None:
+        return str(replace(d.outcome, fallback=None))
+    return d.action
+
+
+def _no_slots_note(d: Decision) -> str:
+    if d.action == "ask":
+        attr = d.ask["attribute"] if d.ask else "?"
+        return f"No slots yet: the answer depends on `{attr}`; ask it first."
+    if d.action == "none":
+        return "No slots: no rule decides this request."
+    verb = {"callback": "call the patient back", "redirect": "redirect the call", "refuse": "refuse",
+            "transfer": "transfer the call"}.get(d.action, d.action)
+    return f"No slots to give: the decision is to {verb}, not to book."
+
+
+# -- why not ---------------------------------------------------------------------------------------
+
+def _parse_why_not(text: str, practice: Practice) -> tuple[str, str]:
+    from .diagnostics import did_you_mean
+
+    who, sep, when = text.partition("@")
+    who, when = who.strip(), when.strip()
+    if not sep or not who or not when:
+        raise SlotsError(f"--why-not `{text}` is not PRACTITIONER@DATETIME",
+                         "e.g. --why-not martin@2026-12-01T10:00")
+    if who not in practice.practitioners:
+        near = did_you_mean(who, practice.practitioners)
+        raise SlotsError(f"--why-not: unknown practitioner `{who}`",
+                         f"did you mean `{near}`?" if near else
+                         "known practitioners: " + ", ".join(sorted(practice.practitioners)))
+    return who, when
+
+
+def _hm(m: int, zone: tzinfo) -> str:
+    return f"{_moment(m, zone):%H:%M}"
+
+
+def _describe_day(time: _Time, p: Practitioner, sites: Sequence[str | None], day: date) -> str:
+    """`We 2026-12-09: centre 08:30–12:30, 14:00–19:00; annexe not working`."""
+    parts = []
+    for site in sites:
+        spans: list[tuple[int, int]] = []
+        for h in p.hours:
+            if h.site is None or h.site == site:
+                spans.extend(h.expr.day_intervals(day, time.cal))
+        text = ", ".join(f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in sorted(spans))
+        parts.append((f"{site} " if site else "") + (text or "not working"))
+    holiday = ""
+    if time.practice.holidays is not None and time.is_holiday(day):
+        name = time.cal.public_holiday_name(day)
+        holiday = f" (public holiday{': ' + name if name else ''})"
+    return f"{DAYS[day.weekday()]} {day.isoformat()}{holiday}: " + "; ".join(parts)
+
+
+def _slot_duration(practice: Practice, decision: Decision, p: str) -> int:
+    """The slot's length for `p`; for a practitioner the decision does not offer, what the reason
+    would last with them."""
+    reason = practice.reasons.get(decision.reason) if decision.reason else None
+    if p in decision.practitioners or reason is None:
+        return _duration(decision, p)
+    if decision.outcome is not None and decision.outcome.duration is not None:
+        return decision.outcome.duration.minutes
+    return reason.duration_for(p)
+
+
+@_calendar_guard
+def explain_slot(practice: Practice, decision: Decision, request: Request, practitioner: str,
+                 when: str | datetime, busy: Any = None) -> WhyNot:
+    """Every reason why `practitioner` at `when` (a wall time of the practice, or an aware date-time)
+    is not an eligible slot for the decision; no reasons when it is eligible."""
+    zone = practice.zone
+    asked = when if isinstance(when, str) else when.isoformat()
+    if isinstance(when, str):
+        try:
+            dt = datetime.fromisoformat(when.strip())
+        except ValueError:
+            raise SlotsError(f"--why-not: `{when}` is not a date-time",
+                             "write it as 2026-12-01T10:00 (local time of the practice)") from None
+    else:
+        dt = when
+    p = practice.practitioners.get(practitioner)
+    if p is None:
+        raise SlotsError(f"unknown practitioner `{practitioner}`")
+    if decision.action not in ("book", "validate"):
+        return WhyNot(p.id, None, None, None, asked, (("no-booking", _no_slots_note(decision)),))
+    seconds = bool(dt.second or dt.microsecond)
+    dt = dt.replace(second=0, microsecond=0)
+    reasons: list[tuple[str, str]] = []
+    if dt.tzinfo is None:
+        t = _minutes(dt.replace(tzinfo=zone))
+        if _moment(t, zone).replace(tzinfo=None) != dt:
+            jump = _wall(zone, dt.date(), dt.hour * 60 + dt.minute)
+            gap = _moment(jump - 1, zone) + _MINUTE
+            reasons.append(("dst-gap", f"{dt:%H:%M} does not exist on {dt:%Y-%m-%d}: the clocks jump from "
+                                       f"{gap:%H:%M} to {_moment(jump, zone):%H:%M}"))
+            return WhyNot(p.id, None, None, None, asked, tuple(reasons))
+    else:
+        t = _minutes(dt)
+        local = _moment(t, zone)
+        first = _wall(zone, local.date(), local.hour * 60 + local.minute)
+        if first != t:
+            once = _iso(_moment(first, zone))
+            reasons.append(("dst-repeat", f"{local:%H:%M} occurs twice on {local:%Y-%m-%d}; a slot is "
+                                          f"offered at its first occurrence only ({once})"))
+    call = _minutes(_call_moment(practice, request))
+    dur = _slot_duration(practice, decision, p.id)
+    reasons += _timing_reasons(practice, decision, p, t, call, seconds)
+    time = _Time(practice)
+    local = _moment(t, zone)
+    end = t + dur
+    days = _days(local.date() - timedelta(days=1), _moment(end, zone).date() + timedelta(days=1))
+    sites = _sites(practice, decision)
+    site = next((s for s in sites if _inside(time.hours(p, s, days, holidays=False), t, end)), None)
+    if site is None:
+        reasons.append(_closed_reason(time, p, sites, t, dur, days))
+    reasons += _time_reasons(practice, decision, request, time, p, sites, site, t, dur, days, call)
+    if busy is not None:
+        for b in busy.between(_moment(t, UTC), _moment(end, UTC)):
+            if b.practitioner is None or b.practitioner == p.id:
+                bs, be = b.start.astimezone(zone), b.end.astimezone(zone)
+                span = f"{bs:%H:%M}–{be:%H:%M}" if bs.date() == be.date() else f"{_when(bs)}–{_when(be)}"
+                whose = "" if b.practitioner else " (for everyone)"
+                reasons.append(("busy", f"an appointment {span}{whose} ({b.where})"))
+    return WhyNot(p.id, site, local, _moment(end, zone), asked, tuple(reasons))
+
+
+def _timing_reasons(practice: Practice, decision: Decision, p: Practitioner, t: int, call: int,
+                    seconds: bool) -> list[tuple[str, str]]:
+    zone = practice.zone
+    out: list[tuple[str, str]] = []
+    if p.id not in decision.practitioners:
+        offered = ", ".join(decision.practitioners) or "nobody"
+        out.append(("not-allowed", f"{p.id} does not take this request "
+                                   f"(rule {decision.rule} offers {offered})"))
+    notice = decision.notice or 0
+    if t < call:
+        out.append(("too-soon", f"it is before the call ({_when(_moment(call, zone))})"))
+    elif t < call + notice:
+        out.append(("too-soon", f"this request needs {format_duration(notice)} notice; the earliest start is "
+                                f"{_when(_moment(call + notice, zone))}"))
+    within = decision.within if decision.within is not None else DEFAULT_HORIZON
+    if t > call + within:
+        out.append(("too-far", f"this request is booked within {format_duration(within)}, until "
+                               f"{_when(_moment(call + within, zone))}"))
+    grid = p.grid or practice.grid
+    local = _moment(t, zone)
+    into = local.hour * 60 + local.minute
+    if into % grid or seconds:
+        before = into - into % grid
+        after = (before + grid) % 1440
+        out.append(("off-grid", f"not on {p.id}'s {format_duration(grid)} grid: the nearest starts are "
+                                f"{before // 60:02d}:{before % 60:02d} and "
+                                f"{after // 60:02d}:{after % 60:02d}"))
+    return out
+
+
+def _closed_reason(time: _Time, p: Practitioner, sites: Sequence[str | None], t: int, dur: int,
+                   days: Sequence[date]) -> tuple[str, str]:
+    zone = time.zone
+    end = t + dur
+    other = sorted({h.site for h in p.hours if h.site is not None and h.site not in sites})
+    elsewhere = next((s for s in other if _inside(time.hours(p, s, days, holidays=False), t, end)), None)
+    if elsewhere is not None:
+        offered = ", ".join(s for s in sites if s) or "no site"
+        return "wrong-site", f"{p.id} works at {elsewhere} then, but this request is booked at {offered}"
+    shown = _describe_day(time, p, sites or [None], _moment(t, zone).date())
+    if dur and any(_overlaps(time.hours(p, s, days, holidays=False), t, end) for s in sites):
+        return "closed", (f"the {format_duration(dur)} slot would end at {_hm(end, zone)}, after {p.id}'s "
+                          f"hours — {shown}")
+    return "closed", f"outside {p.id}'s hours — {shown}"
+
+
+def _time_reasons(practice: Practice, decision: Decision, request: Request, time: _Time, p: Practitioner,
+                  sites: Sequence[str | None], site: str | None, t: int, dur: int, days: Sequence[date],
+                  call: int) -> list[tuple[str, str]]:
+    """Holidays, absences, protected time, the decision's windows and reserved windows."""
+    zone = time.zone
+    end = t + dur
+    out: list[tuple[str, str]] = []
+    if time.holidays_close:
+        exprs = [h.expr for h in p.hours if h.site is None or h.site in sites or h.site == site]
+        if any(not e.uses_public_holidays for e in exprs):
+            for d in _days(_moment(t, zone).date(), _moment(max(t, end - 1), zone).date()):
+                if time.is_holiday(d):
+                    name = time.cal.public_holiday_name(d)
+                    named = f" ({name})" if name else ""
+                    out.append(("holiday", f"{d.isoformat()} is a public holiday{named} and the practice is "
+                                           "closed on public holidays"))
+    for a in p.absences:
+        if _naive_minutes(zone, a.start) < end and t < _naive_minutes(zone, a.end):
+            out.append(("absent", f"{p.id} is absent: {a.text}"))
+    for pr in practice.protected:
+        mine = pr.practitioners is None or p.id in pr.practitioners
+        if mine and _overlaps(time.window(pr.window, days), t, end):
+            out.append(("protected", f"protected time `{pr.id}` ({pr.window.name or pr.window.expr.source})"))
+    if decision.in_window and decision.in_window in practice.windows:
+        w = practice.windows[decision.in_window]
+        if not _inside(time.window(w, days), t, end):
+            out.append(("not-in-window", f"outside `{w.name}` ({w.expr.source}), where this rule books"))
+    if decision.not_in_window and decision.not_in_window in practice.windows:
+        w = practice.windows[decision.not_in_window]
+        if _overlaps(time.window(w, days), t, end):
+            out.append(("excluded-window", f"inside `{w.name}` ({w.expr.source}), which this rule excludes"))
+    for r in practice.reserved:
+        if r.practitioners is not None and p.id not in r.practitioners:
+            continue
+        if not _overlaps(time.window(r.window, days), t, end):
+            continue
+        ok, why = evaluate_cond(r.cond, practice, request)
+        if ok is True or (r.release is not None and t - r.release <= call):
+            continue
+        text = f"reserved `{r.id}` for `{r.cond}`" + (f" ({why})" if ok is None else "")
+        if r.release is not None:
+            text += (f"; released to every request {format_duration(r.release)} before the slot, at "
+                     f"{_when(_moment(t - r.release, zone))}, after this call")
+        else:
+            text += "; never released"
+        out.append(("reserved", text))
+    return out
+
+
+# -- the command -----------------------------------------------------------------------------------
+
+def _header(practice: Practice, decision: Decision) -> str:
+    from .render import decision_human
+
+    return decision_human(practice, decision)
+
+
+def _table(slots: Sequence[Slot], zone: tzinfo) -> str:
+    """Slots grouped by day; the UTC offset is shown on the days the clocks change."""
+    if not slots:
+        return ""
+    rows: list[tuple[str, list[str]]] = []
+    for s in slots:
+        day = f"{DAYS[s.start.weekday()]} {s.start:%Y-%m-%d}"
+        span = f"{s.start:%H:%M}–{s.end:%H:%M}"
+        if s.start.utcoffset() != s.end.utcoffset():
+            span += f" ({_offset_text(s.start)}→{_offset_text(s.end)})"
+        elif _day_has_change(s.start.date(), zone):
+            span += f" ({_offset_text(s.start)})"
+        motif = f"{s.diary}: « {s.motif} »" if s.motif else s.diary
+        rows.append((day, [span, s.practitioner, s.site or "", motif]))
+    widths = [max(len(r[1][i]) for r in rows) for i in range(4)]
+    out: list[str] = []
+    current = None
+    for day, cells in rows:
+        if day != current:
+            out.append(f"{day}\n")
+            current = day
+        out.append("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip() + "\n")
+    return "".join(out)
+
+
+def _offset_text(dt: datetime) -> str:
+    z = dt.strftime("%z")
+    return f"{z[:3]}:{z[3:]}" if len(z) == 5 else z
+
+
+def _day_has_change(day: date, zone: tzinfo) -> bool:
+    lo, hi = _wall(zone, day, 0), _wall(zone, day + timedelta(days=1), 0)
+    return _offset(zone, lo) != _offset(zone, hi - 1)
+
+
+def _human(practice: Practice, result: SlotsResult) -> str:
+    zone = practice.zone
+    out = [_header(practice, result.decision)]
+    lines = result.note_lines()
+    if result.fallback is not None:
+        taken = len(result.full) + 1
+        out.append("\n" + "".join(line + "\n" for line in lines[:taken]) + "\n")
+        out.append(_header(practice, result.fallback))
+        lines = lines[taken:]
+    if result.slots:
+        d = result.applied
+        latest = result.call + timedelta(minutes=d.within if d.within is not None else DEFAULT_HORIZON)
+        until, zone_note = _when(result.search_end), practice.timezone
+        if latest < result.search_end:
+            within = format_duration(d.within or DEFAULT_HORIZON)
+            until, zone_note = _when(latest), f"{zone_note}; within {within}"
+        out.append(f"\nSlots from {_when(result.search_start)} to {until} ({zone_note}), earliest first:\n\n")
+        out.append(_table(result.slots, zone))
+        if result.more:
+            out.append(f"\nThe first {len(result.slots)} are shown; --limit shows more.\n")
+        if result.applied.action == "validate" and result.applied.validator:
+            out.append(f"\nPropose the slot; {result.applied.validator} validates it before it is booked.\n")
+    if lines:
+        out.append("\n" + "".join(line + "\n" for line in lines))
+    extra = result.earliest or result.beyond
+    if extra is not None:
+        out.append("\n" + _table([extra], zone))
+    return "".join(out)
+
+
+def _why_not_human(practice: Practice, decision: Decision, w: WhyNot, dur: int) -> str:
+    out = [_header(practice, decision), "\n"]
+    if w.start is None:
+        out.append(f"Why not {w.practitioner} at {w.asked}?\n")
+    else:
+        out.append(f"Why not {w.practitioner} at {_when(w.start)} ({_offset_text(w.start)}), "
+                   f"{format_duration(dur)}?\n")
+    if w.eligible and w.start is not None and w.end is not None:
+        site = f" at {w.site}" if w.site else ""
+        out.append(f"  ✔ eligible: {w.practitioner}{site}, {_when(w.start)}–{w.end:%H:%M}\n")
+        return "".join(out)
+    width = max(len(c) for c, _m in w.reasons)
+    for code, message in w.reasons:
+        out.append(f"  ✗ {code:<{width}}  {message}\n")
+    return "".join(out)
+
+
+def slots_command(practice: Practice, request: Request, decision: Decision, *, start: str | None, days: int,
+                  busy_path: str | None, limit: int, why_not: str | None, fmt: str) -> tuple[str, int]:
+    """`diaryrules slots`: (stdout text, exit code). Exit 0 when there are slots, a fallback or a
+    decision that is not a booking; 1 when the booking window is full and no fallback applies.
+    Bad arguments and busy files raise SlotsError (exit 2)."""
+    from .busy import BusyError, load_busy
+    from .request import RequestError, parse_at
+
+    zone = practice.zone
+    call = _call_moment(practice, request)
+    start_dt = call
+    if start is not None:
+        try:
+            start_dt = parse_at(start, zone)
+        except RequestError as e:
+            raise SlotsError(f"--from: {e.message}", e.hint) from None
+    target = _parse_why_not(why_not, practice) if why_not is not None else None
+    busy = None
+    if busy_path is not None:
+        reach = max((d.within or 0) for d in _chain(decision))
+        lo = min(start_dt, call) - timedelta(days=1)
+        hi = max(start_dt + timedelta(days=days + 1), call + timedelta(minutes=reach, days=BEYOND_DAYS + 1))
+        try:
+            busy = load_busy(busy_path, practice, lo.astimezone(UTC), hi.astimezone(UTC))
+        except BusyError as e:
+            raise SlotsError(e.message, e.hint) from None
+    try:
+        if target is not None:
+            w = explain_slot(practice, decision, request, target[0], target[1], busy=busy)
+            if fmt == "json":
+                data = {"decision": decision.to_json(), "why_not": w.to_json()}
+                return json.dumps(data, ensure_ascii=False, indent=2) + "\n", 0
+            return _why_not_human(practice, decision, w, _slot_duration(practice, decision, target[0])), 0
+        result = find_slots(practice, decision, request, start=start_dt, days=days, busy=busy, limit=limit)
+    except BusyError as e:
+        raise SlotsError(e.message, e.hint) from None
+    code = 1 if result.window_full else 0
+    if fmt == "json":
+        return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n", code
+    return _human(practice, result), code

@@ -1,1 +1,0 @@
-["lint", "examples/nope.diary.yaml"]

@@ -1,1 +1,0 @@
-["query", "examples/solo-gp.diary.yaml", "--request", "[\"reason\", \"renewal\"]", "--at", "2026-12-01T09:00"]

@@ -1,0 +1,1 @@
+["query", "examples/centre-mixte.diary.yaml", "reason=consultation", "symptoms=", "--at", "2026-12-01T10:00", "--format", "json"]

@@ -1,0 +1,1 @@
+["query", "examples/gyneco-sage-femme-clickdoc.diary.yaml", "reason=pregnancy", "pregnant=yes", "weeks=24", "high_risk=yes", "symptoms=", "--at", "2026-12-01T10:00", "--format", "json"]

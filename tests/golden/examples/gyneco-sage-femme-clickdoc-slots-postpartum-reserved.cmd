@@ -1,0 +1,1 @@
+["slots", "examples/gyneco-sage-femme-clickdoc.diary.yaml", "reason=gynaecology", "patient=known", "pregnant=no", "symptoms=", "--at", "2026-11-30T18:00", "--from", "2026-12-03T09:00", "--days", "1", "--limit", "4", "--format", "json"]

@@ -1,0 +1,1 @@
+["slots", "examples/maison-de-sante.diary.yaml", "reason=consultation", "symptoms=", "pregnant=no", "--at", "2026-12-01T08:00", "--from", "2026-12-03T08:30", "--days", "1", "--limit", "3", "--busy", "tests/fixtures/busy/martin.ics", "--format", "json"]

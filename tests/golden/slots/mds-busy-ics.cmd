@@ -1,0 +1,1 @@
+["slots", "examples/maison-de-sante.diary.yaml", "reason=consultation", "symptoms=", "pregnant=no", "--at", "2026-12-01T08:00", "--from", "2026-12-01T09:40", "--days", "1", "--limit", "12", "--busy", "tests/fixtures/busy/martin.ics"]

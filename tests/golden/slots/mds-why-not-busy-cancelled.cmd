@@ -1,0 +1,1 @@
+["slots", "examples/maison-de-sante.diary.yaml", "reason=consultation", "symptoms=", "pregnant=no", "--at", "2026-12-01T08:00", "--busy", "tests/fixtures/busy/martin.ics", "--why-not", "martin@2026-12-01T14:00"]

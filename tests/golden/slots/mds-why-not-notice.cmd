@@ -1,0 +1,1 @@
+["slots", "examples/maison-de-sante.diary.yaml", "reason=renewal", "patient=known", "symptoms=", "--at", "2026-12-01T10:00", "--why-not", "martin@2026-12-01T11:00"]

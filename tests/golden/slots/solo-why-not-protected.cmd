@@ -1,0 +1,1 @@
+["slots", "examples/solo-gp.diary.yaml", "reason=consultation", "red_flag=no", "--at", "2026-12-01T09:00", "--why-not", "bernard@2026-12-03T17:30"]
