@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from .compile import DATE_MAX, DATE_MIN, CompiledPractice, Dim, LeafDecision, decide_matched
+from .compile import DATE_MAX, DATE_MIN, CompiledPractice, Dim, LeafDecision, bits, decide_matched
 from .model import Rule
 
 SEARCH_STEPS = 20_000  # paths tried when looking for a witness whose call moment exists
@@ -42,11 +42,27 @@ class Analysis:
         return sorted(n for n in dg.reachable(self.cp.root) if dg.is_leaf(n))
 
     def matched(self, leaf: int) -> frozenset[int]:
-        value: frozenset[int] = self.dg.value[leaf]
-        return value
+        cache = self._matched_cache
+        hit = cache.get(leaf)
+        if hit is None:
+            hit = cache[leaf] = bits(self.dg.value[leaf])
+        return hit
+
+    @cached_property
+    def _matched_cache(self) -> dict[int, frozenset[int]]:
+        return {}
+
+    @cached_property
+    def leaves_by_rule(self) -> dict[int, list[int]]:
+        """Rule index → the leaves where it matches (an inverted index: checks ask it per rule)."""
+        out: dict[int, list[int]] = {}
+        for leaf in self.leaves:
+            for i in self.matched(leaf):
+                out.setdefault(i, []).append(leaf)
+        return out
 
     def decision(self, leaf: int) -> LeafDecision:
-        return self.cp.leaf_decision(self.matched(leaf))
+        return self.cp.leaf_decision(self.dg.value[leaf])
 
     def realizable_leaves(self) -> list[int]:
         return [leaf for leaf in self.leaves if self.witness_to(self.cp.root, leaf) is not None]
@@ -59,6 +75,13 @@ class Analysis:
         if key in cache:
             return cache[key]
         found = None
+        if root == self.cp.root:  # one path per node, found in a single walk: most witnesses are that
+            quick = self._first_path(target)
+            if quick is not None:
+                found = self.realize(quick)
+                if found is not None:
+                    cache[key] = found
+                    return found
         for path in self._paths(root, target):
             w = self.realize(path)
             if w is not None:
@@ -66,6 +89,36 @@ class Analysis:
                 break
         cache[key] = found
         return found
+
+    @cached_property
+    def _parents(self) -> dict[int, tuple[int, int]]:
+        """For every node under the root: the parent and atom through which a walk first met it."""
+        dg = self.dg
+        parents: dict[int, tuple[int, int]] = {}
+        stack = [self.cp.root]
+        seen = {self.cp.root}
+        while stack:
+            n = stack.pop()
+            if dg.is_leaf(n):
+                continue
+            for atom, c in enumerate(dg.children[n]):
+                if c not in seen:
+                    seen.add(c)
+                    parents[c] = (n, atom)
+                    stack.append(c)
+        return parents
+
+    def _first_path(self, target: int) -> dict[int, int] | None:
+        parents = self._parents
+        path: dict[int, int] = {}
+        n = target
+        while n != self.cp.root:
+            if n not in parents:
+                return None
+            parent, atom = parents[n]
+            path[self.dg.level[parent]] = atom
+            n = parent
+        return path
 
     @cached_property
     def _witness_cache(self) -> dict[tuple[int, int], dict[str, Any] | None]:

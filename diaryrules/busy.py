@@ -257,10 +257,10 @@ def _scan_ics(text: str, name: str) -> list[_Event]:
     current: _Event | None = None
     seen_calendar = False
     for number, line in logical:
-        if not _CONTENT_LINE.match(line):
-            shown = line if len(line) <= 60 else line[:57] + "…"
-            raise BusyError(f"{name}:{number}: not an iCalendar line: `{shown}`",
-                            "each line is NAME:VALUE or NAME;PARAM=…:VALUE; is this really an .ics export?")
+        if not _CONTENT_LINE.match(line):  # its text is not repeated: it may hold patient details
+            raise BusyError(f"{name}:{number}: not an iCalendar line",
+                            "each line is NAME:VALUE or NAME;PARAM=…:VALUE (a long value continues on lines "
+                            "that start with a space); is this really an .ics export?")
         prop, _, written = line.partition(":")
         prop_name = prop.split(";", 1)[0].upper()
         value = written.strip().upper()
@@ -319,8 +319,8 @@ class _Ics:
         qlo, qhi = lo.astimezone(zone), hi.astimezone(zone)
         try:
             query = recurring_ical_events.of(self.calendar)
-        except Exception as e:  # a broken series: find which event it is
-            raise self._locate(e) from None
+        except Exception:  # a broken series: find which event it is
+            raise self._locate() from None
         count = 0
         for series in query.series:
             try:
@@ -336,8 +336,8 @@ class _Ics:
                         yield interval
             except BusyError:
                 raise
-            except Exception as e:
-                raise self._locate(e) from None
+            except Exception:
+                raise self._locate() from None
 
     def _interval(self, occurrence: Any, zone: tzinfo) -> BusyInterval | None:
         component = occurrence.as_component(False)
@@ -355,13 +355,14 @@ class _Ics:
         owner = _known_practitioner(str(who).strip(), self.practice, where) if who is not None else self.owner
         return BusyInterval(owner, start, end, where)
 
-    def _locate(self, error: Exception) -> BusyError:
-        """The event an expansion error comes from: each event is expanded alone until one fails."""
+    def _locate(self) -> BusyError:
+        """The event an expansion error comes from: each event is expanded alone until one fails.
+        The library's message is not repeated: it may quote the event (patient details)."""
         import icalendar
         import recurring_ical_events
 
-        detail = _plain(error)
         timezones = list(self.calendar.walk("VTIMEZONE"))
+        hint = "check its RRULE, RDATE, EXDATE and RECURRENCE-ID"
         for event, meta in zip(self.calendar.walk("VEVENT"), self.events, strict=False):
             alone = icalendar.Calendar()
             for tz in timezones:
@@ -372,10 +373,9 @@ class _Ics:
                     for _occurrence in series.between(datetime(2000, 1, 1), datetime(2000, 1, 2)):
                         break
             except Exception as e:
-                line = meta.props.get("RRULE", meta.line)
-                return BusyError(f"{self.name}:{line}: this event cannot be expanded: {_plain(e)}",
-                                 "check its RRULE, RDATE and EXDATE")
-        return BusyError(f"{self.name}: the calendar cannot be expanded: {detail}")
+                return BusyError(f"{self.name}:{meta.at('RRULE')}: this event cannot be expanded "
+                                 f"({type(e).__name__})", hint)
+        return BusyError(f"{self.name}: the calendar's recurring events cannot be expanded", hint)
 
 
 def _plain(error: Exception) -> str:
@@ -399,8 +399,9 @@ def parse_busy_ics(text: str, practice: Any, name: str = "<busy.ics>") -> Busy:
     events = _scan_ics(text, name)
     try:
         calendar = icalendar.Calendar.from_ical(text)
-    except Exception as e:
-        raise BusyError(f"{name}: not a valid iCalendar file: {_plain(e)}") from None
+    except Exception as e:  # the library's message may quote the file: only its kind is said
+        raise BusyError(f"{name}: not a valid iCalendar file ({type(e).__name__})",
+                        "export the diary again as .ics") from None
     if not isinstance(calendar, icalendar.Calendar):
         raise BusyError(f"{name}: not a valid iCalendar file: no VCALENDAR")
     components = list(calendar.walk("VEVENT"))

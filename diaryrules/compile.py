@@ -16,6 +16,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Any
 
@@ -45,10 +46,14 @@ class Dim:
             return 2
         return len(self.cuts) - 1
 
+    @cached_property
+    def label_index(self) -> dict[str, int]:
+        return {v: i for i, v in enumerate(self.labels)}
+
     def atom_of(self, value: Any) -> int:
         """The atom holding a typed request value of this dimension's attribute."""
         if self.kind == "enum":
-            return self.labels.index(value)
+            return self.label_index[value]
         if self.kind == "bool":
             if self.element is not None:
                 return 1 if self.element in value else 0
@@ -108,7 +113,7 @@ class Diagram:
         return state
 
     def leaf(self, value: Any) -> int:
-        key = (self.bottom, ("leaf", value))
+        key = (self.bottom, ("leaf", type(value).__name__, value))  # True and 1 are different leaves
         nid = self._unique.get(key)
         if nid is None:
             nid = len(self.level)
@@ -139,7 +144,15 @@ class Diagram:
         """The cofactor of n for dims[level] = atom (n itself when it does not test that level)."""
         return self.children[n][atom] if self.level[n] == level else n
 
-    def apply(self, op: str, fn: Any, a: int, b: int) -> int:
+    def apply(self, op: str, fn: Any, a: int, b: int, unit: int | None = None, zero: int | None = None) -> int:
+        """fn over two diagrams. `unit` (x op unit = x) and `zero` (x op zero = zero) cut the
+        recursion short: unions with the empty set and ands with false are most of a compile."""
+        if a == unit or (a == b and unit is not None):
+            return b
+        if b == unit:
+            return a
+        if zero is not None and (a == zero or b == zero):
+            return zero
         key = (op, a, b)
         hit = self._memo.get(key)
         if hit is not None:
@@ -149,9 +162,10 @@ class Diagram:
             r = self.leaf(fn(self.value[a], self.value[b]))
         else:
             lv = min(la, lb)
-            size = self.dims[lv].size
-            r = self.mk(lv, tuple(self.apply(op, fn, self.child(a, lv, i), self.child(b, lv, i))
-                                  for i in range(size)))
+            ca = self.children[a] if la == lv else None
+            cb = self.children[b] if lb == lv else None
+            r = self.mk(lv, tuple(self.apply(op, fn, ca[i] if ca else a, cb[i] if cb else b, unit, zero)
+                                  for i in range(self.dims[lv].size)))
         self._memo[key] = r
         return r
 
@@ -236,19 +250,43 @@ class CompiledPractice:
     dims: list[Dim]
     dim_index: dict[str, int]
     diagram: Diagram
-    root: int  # leaves: frozenset of matching rule indices
+    root: int  # leaves: the matching rules as a bit mask (bit i: rule i matches)
     decision_root: int  # leaves: LeafDecision.key() — reduced, for `ask` and `tree`
     rule_roots: list[int]  # per rule: its condition (bool leaves)
-    leaf_decisions: dict[frozenset[int], LeafDecision] = field(default_factory=dict)
+    leaf_decisions: dict[int, LeafDecision] = field(default_factory=dict)
     by_key: dict[tuple[int | None, bool], LeafDecision] = field(default_factory=dict)
+    # answers already built, by (leaf, path, reason, practitioner, site): a decision depends on
+    # nothing else, so the phone's hundredth renewal request costs one walk and one look-up
+    answers: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
-    def leaf_decision(self, matched: frozenset[int]) -> LeafDecision:
-        d = self.leaf_decisions.get(matched)
+    def leaf_decision(self, mask: int) -> LeafDecision:
+        d = self.leaf_decisions.get(mask)
         if d is None:
-            d = decide_matched(self.rules, matched)
-            self.leaf_decisions[matched] = d
+            d = decide_matched(self.rules, bits(mask))
+            self.leaf_decisions[mask] = d
             self.by_key.setdefault(d.key(), d)
         return d
+
+    @cached_property
+    def walkers(self) -> list[tuple[str, Any]]:
+        """Per level: the attribute it reads and value → atom, specialised for speed (`decide`)."""
+        out: list[tuple[str, Any]] = []
+        for d in self.dims:
+            if d.kind == "enum":
+                out.append((d.attr.name, d.label_index.__getitem__))
+            elif d.kind == "bool" and d.element is not None:
+                out.append((d.attr.name, lambda v, e=d.element: 1 if e in v else 0))
+            elif d.kind == "bool":
+                out.append((d.attr.name, lambda v: 1 if v else 0))
+            else:
+                out.append((d.attr.name, d.atom_of))
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("walkers", None)  # closures: rebuilt after loading from the cache
+        state["answers"] = {}
+        return state
 
     @property
     def node_count(self) -> int:
@@ -359,12 +397,12 @@ class Compiler:
         if isinstance(c, And):
             r = self.T
             for i in c.items:
-                r = dg.apply("and", _and, r, self.cond(i))
+                r = dg.apply("and", _and, r, self.cond(i), unit=self.T, zero=self.F)
             return r
         if isinstance(c, Or):
             r = self.F
             for i in c.items:
-                r = dg.apply("or", _or, r, self.cond(i))
+                r = dg.apply("or", _or, r, self.cond(i), unit=self.F, zero=self.T)
             return r
         if isinstance(c, Not):
             return dg.map_leaves("not", _not, self.cond(c.item))
@@ -379,11 +417,11 @@ class Compiler:
             if op in ("has", "has all"):
                 r = self.T
                 for p in parts:
-                    r = self.dg.apply("and", _and, r, p)
+                    r = self.dg.apply("and", _and, r, p, unit=self.T, zero=self.F)
                 return r
             r = self.F
             for p in parts:
-                r = self.dg.apply("or", _or, r, p)
+                r = self.dg.apply("or", _or, r, p, unit=self.F, zero=self.T)
             return r if op == "has any" else self.dg.map_leaves("not", _not, r)
         level = self.index[t.attr]
         if a.kind == "bool":
@@ -415,17 +453,19 @@ class Compiler:
 
     def compile(self) -> CompiledPractice:
         dg = self.dg
-        empty = frozenset()  # type: frozenset[int]
+        empty = 0  # matched sets are bit masks: unions are one `|`, hashing is cheap
         rule_roots = [self.cond(r.cond) for r in self.rules]
         parts: list[int] = []
         for i, root in enumerate(rule_roots):
-            single = frozenset((i,))
+            single = 1 << i
             parts.append(dg.map_leaves(f"tag{i}", lambda v, s=single: s if v else empty, root))
         if not parts:
             parts = [dg.leaf(empty)]
         # balanced unions keep intermediate diagrams small
         while len(parts) > 1:
-            nxt = [dg.apply("union", _union, parts[k], parts[k + 1]) for k in range(0, len(parts) - 1, 2)]
+            nothing = dg.leaf(empty)
+            nxt = [dg.apply("union", _union, parts[k], parts[k + 1], unit=nothing)
+                   for k in range(0, len(parts) - 1, 2)]
             if len(parts) % 2:
                 nxt.append(parts[-1])
             parts = nxt
@@ -447,8 +487,20 @@ def _not(a: bool) -> bool:
     return not a
 
 
-def _union(a: frozenset[int], b: frozenset[int]) -> frozenset[int]:
+def _union(a: int, b: int) -> int:
     return a | b
+
+
+def bits(mask: int) -> frozenset[int]:
+    """The rule indices of a matched-set mask."""
+    out = []
+    i = 0
+    while mask:
+        low = mask & -mask
+        i = low.bit_length() - 1
+        out.append(i)
+        mask ^= low
+    return frozenset(out)
 
 
 def compile_practice(practice: Practice, rules: Sequence[Rule] | None = None) -> CompiledPractice:

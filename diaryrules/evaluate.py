@@ -186,6 +186,42 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
     """The decision for a request (a typed Request, or a mapping as `query --request` takes it)."""
     cp = compiled(practice)
     req = request if isinstance(request, Request) else make_request(practice, request, at)
+    key = _answer_key(cp, req)
+    if key is not None:
+        hit = cp.answers.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+    decision = _decide(cp, req)
+    if key is not None:
+        if len(cp.answers) > 100_000:  # bounded: a long-running process keeps answering in constant memory
+            cp.answers.clear()
+        cp.answers[key] = decision
+    return decision
+
+
+def _answer_key(cp: CompiledPractice, req: Request) -> tuple[Any, ...] | None:
+    """The walk of the matched-set diagram (which fixes the rule, the tie and the trail) plus the
+    parts of the request an answer reads; None when the walk meets an unknown attribute."""
+    dg = cp.diagram
+    levels, children, walkers, values = dg.level, dg.children, cp.walkers, req.values
+    bottom = dg.bottom
+    n = cp.root
+    path: list[int] = []
+    while (level := levels[n]) != bottom:
+        name, atom_of = walkers[level]
+        v = values.get(name, _MISSING)
+        if v is _MISSING:
+            return None
+        a = atom_of(v)
+        path.append(a)
+        n = children[n][a]
+    return (n, tuple(path), values.get("reason"), values.get("practitioner"), values.get("site"))
+
+
+_MISSING = object()
+
+
+def _decide(cp: CompiledPractice, req: Request) -> Decision:
     trail: list[str] = []
     _walk_decisions(cp, req, trail)  # the trail shows only what the answer depends on
     leaf = _walk(cp, req, [])
@@ -332,7 +368,7 @@ def explain(practice: Practice, request: Request | Mapping[str, Any], at: str | 
     cp = compiled(practice)
     results = [(r, evaluate_cond(r.cond, practice, req)) for r in cp.rules]
     matched = [i for i, (_r, (ok, _why)) in enumerate(results) if ok is True]
-    ld = cp.leaf_decision(frozenset(matched))
+    ld = cp.leaf_decision(sum(1 << i for i in matched))
     deciding_tier = cp.rules[ld.rule].tier if ld.rule is not None else None
     verdicts: list[RuleVerdict] = []
     for i, (r, (ok, why)) in enumerate(results):

@@ -839,10 +839,18 @@ def explain_slot(practice: Practice, decision: Decision, request: Request, pract
     end = t + dur
     days = _days(local.date() - timedelta(days=1), _moment(end, zone).date() + timedelta(days=1))
     sites = _sites(practice, decision)
-    site = next((s for s in sites if _inside(time.hours(p, s, days, holidays=False), t, end)), None)
+    site = next((s for s in sites if _inside(time.hours(p, s, days), t, end)), None)
     if site is None:
-        reasons.append(_closed_reason(time, p, sites, t, dur, days))
-    reasons += _time_reasons(practice, decision, request, time, p, sites, site, t, dur, days, call)
+        # open that day but for a public holiday, or not open at all
+        site = next((s for s in sites if _inside(time.hours(p, s, days, holidays=False), t, end)), None)
+        if site is not None:
+            reasons += _holiday_reasons(time, t, end)
+        else:
+            reasons.append(_closed_reason(time, p, sites, t, dur, days))
+            exprs = [h.expr for h in p.hours if h.site is None or h.site in sites]
+            if time.holidays_close and any(not e.uses_public_holidays for e in exprs):
+                reasons += _holiday_reasons(time, t, end)
+    reasons += _time_reasons(practice, decision, request, time, p, t, dur, days, call)
     if busy is not None:
         for b in busy.between(_moment(t, UTC), _moment(end, UTC)):
             if b.practitioner is None or b.practitioner == p.id:
@@ -899,22 +907,25 @@ def _closed_reason(time: _Time, p: Practitioner, sites: Sequence[str | None], t:
     return "closed", f"outside {p.id}'s hours — {shown}"
 
 
+def _holiday_reasons(time: _Time, t: int, end: int) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if not time.holidays_close:
+        return out
+    for d in _days(_moment(t, time.zone).date(), _moment(max(t, end - 1), time.zone).date()):
+        if time.is_holiday(d):
+            name = time.cal.public_holiday_name(d)
+            named = f" ({name})" if name else ""
+            out.append(("holiday", f"{d.isoformat()} is a public holiday{named} and the practice is "
+                                   "closed on public holidays"))
+    return out
+
+
 def _time_reasons(practice: Practice, decision: Decision, request: Request, time: _Time, p: Practitioner,
-                  sites: Sequence[str | None], site: str | None, t: int, dur: int, days: Sequence[date],
-                  call: int) -> list[tuple[str, str]]:
-    """Holidays, absences, protected time, the decision's windows and reserved windows."""
+                  t: int, dur: int, days: Sequence[date], call: int) -> list[tuple[str, str]]:
+    """Absences, protected time, the decision's windows and reserved windows."""
     zone = time.zone
     end = t + dur
     out: list[tuple[str, str]] = []
-    if time.holidays_close:
-        exprs = [h.expr for h in p.hours if h.site is None or h.site in sites or h.site == site]
-        if any(not e.uses_public_holidays for e in exprs):
-            for d in _days(_moment(t, zone).date(), _moment(max(t, end - 1), zone).date()):
-                if time.is_holiday(d):
-                    name = time.cal.public_holiday_name(d)
-                    named = f" ({name})" if name else ""
-                    out.append(("holiday", f"{d.isoformat()} is a public holiday{named} and the practice is "
-                                           "closed on public holidays"))
     for a in p.absences:
         if _naive_minutes(zone, a.start) < end and t < _naive_minutes(zone, a.end):
             out.append(("absent", f"{p.id} is absent: {a.text}"))

@@ -78,7 +78,8 @@ def test_json_between_filters_by_overlap() -> None:
      "unknown practitioner `martn`"),
     ('[{"practicioner": "martin", "start": "2026-12-01T10:00", "end": "2026-12-01T10:20"}]', "b.json:1",
      "unknown key `practicioner`"),
-    ('[{"practitioner": 3, "start": "2026-12-01T10:00", "end": "2026-12-01T10:20"}]', "b.json:1", "practitioner id"),
+    ('[{"practitioner": 3, "start": "2026-12-01T10:00", "end": "2026-12-01T10:20"}]', "b.json:1",
+     "practitioner id"),
     ('[] x', "b.json:1:4", "extra data"),
 ])
 def test_json_errors(text: str, where: str, message: str) -> None:
@@ -94,14 +95,14 @@ def test_json_error_hints() -> None:
                         _mds(), "b.json")
     assert info.value.hint == "did you mean `martin`?"
     with pytest.raises(BusyError) as info:
-        parse_busy_json('[{"practicioner": "martin", "start": "2026-12-01T10:00", "end": "2026-12-01T11:00"}]',
-                        _mds(), "b.json")
+        parse_busy_json('[{"practicioner": "martin", "start": "2026-12-01T10:00", '
+                        '"end": "2026-12-01T11:00"}]', _mds(), "b.json")
     assert info.value.hint == "did you mean `practitioner`?"
 
 
 def test_json_ignores_other_keys_and_allows_an_empty_list() -> None:
-    busy = parse_busy_json('[{"id": 7, "label": "x", "start": "2026-12-01T10:00", "end": "2026-12-01T10:20"}]',
-                           _mds(), "b.json")
+    busy = parse_busy_json('[{"id": 7, "label": "x", "start": "2026-12-01T10:00", '
+                           '"end": "2026-12-01T10:20"}]', _mds(), "b.json")
     assert len(busy.between(*DEC)) == 1
     assert parse_busy_json(" [ ] ", _mds(), "b.json").between(*DEC) == ()
 
@@ -133,7 +134,8 @@ def test_ics_without_owner_blocks_everyone_and_floating_times_are_local() -> Non
     rows = _rows(busy)
     assert {r[0] for r in rows} == {None}
     meetings = [r for r in rows if r[1].endswith("T09:00+01:00")]
-    assert [r[1][:10] for r in meetings] == ["2026-12-02", "2026-12-09", "2026-12-16", "2026-12-23"]  # COUNT=4
+    # COUNT=4
+    assert [r[1][:10] for r in meetings] == ["2026-12-02", "2026-12-09", "2026-12-16", "2026-12-23"]
     assert (None, "2026-12-01T18:00+01:00", "2026-12-01T19:00+01:00") in rows  # floating: local time
 
 
@@ -168,16 +170,18 @@ def test_ics_time_zones() -> None:
 
 
 def test_ics_recurrence_keeps_local_time_across_dst() -> None:
-    text = _ics(_event("w", "DTSTART;TZID=Europe/Paris:20260323T100000\nDTEND;TZID=Europe/Paris:20260323T103000\n"
+    text = _ics(_event("w", "DTSTART;TZID=Europe/Paris:20260323T100000\n"
+                            "DTEND;TZID=Europe/Paris:20260323T103000\n"
                             "RRULE:FREQ=WEEKLY;UNTIL=20260407T000000Z\n"))
     rows = _rows(parse_busy_ics(text, _mds(), "x.ics"), datetime(2026, 3, 1, tzinfo=UTC),
                  datetime(2026, 5, 1, tzinfo=UTC))
-    assert [r[1] for r in rows] == ["2026-03-23T10:00+01:00", "2026-03-30T10:00+02:00", "2026-04-06T10:00+02:00"]
+    assert [r[1] for r in rows] == ["2026-03-23T10:00+01:00", "2026-03-30T10:00+02:00",
+                                    "2026-04-06T10:00+02:00"]
 
 
 def test_ics_moved_and_cancelled_occurrences() -> None:
-    text = _ics(_event("s", "DTSTART;TZID=Europe/Paris:20261201T100000\nDTEND;TZID=Europe/Paris:20261201T102000\n"
-                            "RRULE:FREQ=DAILY;COUNT=3\n")
+    text = _ics(_event("s", "DTSTART;TZID=Europe/Paris:20261201T100000\n"
+                            "DTEND;TZID=Europe/Paris:20261201T102000\nRRULE:FREQ=DAILY;COUNT=3\n")
                 + _event("s", "RECURRENCE-ID;TZID=Europe/Paris:20261202T100000\n"
                               "DTSTART;TZID=Europe/Paris:20261202T160000\nDTEND;TZID=Europe/Paris:20261202T162000\n")
                 + _event("s", "RECURRENCE-ID;TZID=Europe/Paris:20261203T100000\nSTATUS:CANCELLED\n"
@@ -214,7 +218,7 @@ def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("file,line,message", [
-    ("bad-line.ics", 6, "not an iCalendar line: `Rendez-vous de 10h à 10h20`"),
+    ("bad-line.ics", 6, "not an iCalendar line"),
     ("bad-dtstart.ics", 5, "DTSTART `2026-12-01 10:00` is not a date or a date-time"),
     ("unclosed.ics", 7, "END:VCALENDAR closes BEGIN:VEVENT of line 3"),
     ("unknown-tz.ics", 5, "unknown time zone `Paris`"),
@@ -259,6 +263,9 @@ def test_files_that_cannot_be_read(tmp_path: Path) -> None:
 
 
 def test_patient_details_never_appear_in_errors_or_positions() -> None:
+    with pytest.raises(BusyError) as info:
+        load_busy(str(FIXTURES / "bad-line.ics"), _mds())
+    assert "Rendez-vous" not in info.value.message and "Rendez-vous" not in (info.value.hint or "")
     text = _ics(_event("p", "SUMMARY:Mme Dupont - diabète\nDESCRIPTION:tél 06 00 00 00 00\n"
                             "DTSTART:20261201T100000Z\nDTEND:20261201T090000Z\n"))
     with pytest.raises(BusyError) as info:
@@ -278,8 +285,8 @@ def test_cli_malformed_ics_is_a_clear_error() -> None:
     env["NO_COLOR"] = "1"
     p = subprocess.run([sys.executable, "-m", "diaryrules", "slots", "examples/maison-de-sante.diary.yaml",
                         "reason=consultation", "--at", "2026-12-01T09:00", "--busy",
-                        "tests/fixtures/busy/unclosed.ics"], cwd=ROOT, env=env, capture_output=True, text=True,
-                       encoding="utf-8", timeout=60)
+                        "tests/fixtures/busy/unclosed.ics"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, encoding="utf-8", timeout=60)
     assert p.returncode == 2
     assert p.stderr.startswith("error: tests/fixtures/busy/unclosed.ics:7: ")
     assert "Traceback" not in p.stderr and p.stdout == ""

@@ -43,7 +43,8 @@ SOLO = str(ROOT / "examples" / "solo-gp.diary.yaml")
 # -- goldens ---------------------------------------------------------------------------------------
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TZ", "GITHUB_ACTIONS", "FORCE_COLOR", "PYTHONWARNINGS")}
+    drop = ("TZ", "GITHUB_ACTIONS", "FORCE_COLOR", "PYTHONWARNINGS")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(NO_COLOR="1", COLUMNS="100")
     return env
 
@@ -178,7 +179,8 @@ def test_autumn_back_offers_a_repeated_time_once() -> None:
     second = explain_slot(practice, d, req, "leroy", datetime.fromisoformat("2026-10-25T02:30+01:00"))
     assert [c for c, _m in second.reasons] == ["dst-repeat"]
     first = explain_slot(practice, d, req, "leroy", "2026-10-25T02:30")
-    assert first.eligible and first.start is not None and first.start.isoformat() == "2026-10-25T02:30:00+02:00"
+    assert first.eligible and first.start is not None
+    assert first.start.isoformat() == "2026-10-25T02:30:00+02:00"
 
 
 def test_dst_days_show_offsets_in_the_human_table() -> None:
@@ -221,8 +223,8 @@ def test_a_fallback_book_searches_again_with_its_own_constraints() -> None:
     data = result.to_json()
     assert data["fallback"]["practitioners"] == ["b"] and data["slots"][0]["practitioner"] == "b"
     # b busy all Thursday: the chain ends in the callback
-    busy = Busy.of([BusyInterval("b", datetime(2026, 12, 3, 13, tzinfo=UTC), datetime(2026, 12, 3, 15, tzinfo=UTC),
-                                 "test:1")])
+    thursday = (datetime(2026, 12, 3, 13, tzinfo=UTC), datetime(2026, 12, 3, 15, tzinfo=UTC))
+    busy = Busy.of([BusyInterval("b", *thursday, "test:1")])
     result = find_slots(practice, d, req, start=req.at, days=14, busy=busy, limit=5)
     assert result.applied.action == "callback" and result.fallback is result.applied
     assert len(result.full) == 2 and not result.window_full and result.slots == ()
@@ -270,7 +272,8 @@ def test_slots_command_errors_are_slots_errors() -> None:
     practice = _practice(SOLO)
     req, d = _ask(practice, "2026-12-01T09:00", reason="consultation", red_flag=False)
     for kwargs in ({"start": "lundi"}, {"why_not": "bernard"}, {"why_not": "benard@2026-12-02T10:00"},
-                   {"why_not": "bernard@demain"}, {"busy_path": str(ROOT / "tests/fixtures/busy/bad-line.ics")},
+                   {"why_not": "bernard@demain"},
+                   {"busy_path": str(ROOT / "tests/fixtures/busy/bad-line.ics")},
                    {"busy_path": str(ROOT / "tests/fixtures/busy/none.json")}):
         args: dict[str, Any] = {"start": None, "days": 14, "busy_path": None, "limit": 5, "why_not": None,
                                 "fmt": "human", **kwargs}
@@ -294,12 +297,28 @@ def test_json_slot_shape() -> None:
                                 "end": "2026-12-01T10:20+01:00", "diary": "doctolib", "motif": "Consultation"}
 
 
+def test_a_practice_without_sites_gives_slots_without_a_site() -> None:
+    text = ("diaryrules: 1\npractice: {name: S, timezone: Europe/Paris}\ndiaries: {d: {tool: other}}\n"
+            "practitioners:\n  a: {name: A, diary: d, hours: \"Mo-Fr 09:00-10:00\"}\n"
+            "reasons:\n  c: {duration: 30min, motifs: {d: C}}\n"
+            "rules:\n  - {id: c, when: reason is c, then: book within 3d}\n")
+    loaded = load_practice("s.diary.yaml", text)
+    assert loaded.practice is not None
+    req, d = _ask(loaded.practice, "2026-12-01T08:00", reason="c")
+    result = find_slots(loaded.practice, d, req, days=1, limit=100)
+    assert [(s.site, s.start.strftime("%H:%M")) for s in result.slots][::3] == [
+        (None, "09:00"), (None, "09:15"), (None, "09:30")]
+    assert result.to_json()["slots"][0]["site"] is None
+
+
 def test_performance_20_practitioners_90_days_2000_busy() -> None:
     names = [f"p{i:02d}" for i in range(20)]
-    lines = ["diaryrules: 1", "practice: {name: Big, timezone: Europe/Paris, holidays: FR, sites: {c: {name: C}}}",
+    lines = ["diaryrules: 1",
+             "practice: {name: Big, timezone: Europe/Paris, holidays: FR, sites: {c: {name: C}}}",
              "diaries: {d: {tool: doctolib}}", "practitioners:"]
     for n in names:
-        lines.append(f'  {n}: {{name: {n}, diary: d, hours: "Mo-Fr 08:00-12:00,14:00-19:00; Sa 09:00-12:00"}}')
+        hours = "Mo-Fr 08:00-12:00,14:00-19:00; Sa 09:00-12:00"
+        lines.append(f'  {n}: {{name: {n}, diary: d, hours: "{hours}"}}')
     lines += ["reasons:", "  consultation: {duration: 20min, motifs: {d: C}}", "reserved:",
               "  - {id: same-day, window: 'Mo-Fr 11:00-12:00', for: reason is consultation, release: 2h}",
               "rules:", "  - {id: c, when: reason is consultation, then: book within 90d}"]
@@ -319,7 +338,8 @@ def test_performance_20_practitioners_90_days_2000_busy() -> None:
     t = time.perf_counter()
     result = find_slots(practice, d, req, start=req.at, days=90, busy=busy, limit=20)
     listed = time.perf_counter() - t
-    everyone = [BusyInterval(None, datetime(2026, 11, 30, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC), "all")]
+    closed = (datetime(2026, 11, 30, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC))
+    everyone = [BusyInterval(None, *closed, "all")]
     t = time.perf_counter()
     full = find_slots(practice, d, req, start=req.at, days=90, busy=Busy.of([*busy.between(
         datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC)), *everyone]), limit=20)
@@ -333,8 +353,8 @@ def test_performance_20_practitioners_90_days_2000_busy() -> None:
 # -- the property: find_slots == an independent brute force -----------------------------------------
 
 HOURS = ["Mo-Fr 08:00-12:00,14:00-18:00", "Mo,We,Fr 09:00-13:00", "Tu-Sa 07:30-11:45,13:15-19:00",
-         "Mo-Su 06:00-21:00", "Mo-Fr 08:30-12:30; We off", "Mo-Fr 09:00-17:00; PH 10:00-12:00", "Th 14:00-20:00",
-         "Mo-Fr 10:00-11:00,11:00-12:00; Sa 08:00-10:30"]
+         "Mo-Su 06:00-21:00", "Mo-Fr 08:30-12:30; We off", "Mo-Fr 09:00-17:00; PH 10:00-12:00",
+         "Th 14:00-20:00", "Mo-Fr 10:00-11:00,11:00-12:00; Sa 08:00-10:30"]
 WINDOWS = ["Mo-Fr 11:30-12:30", "We 14:00-17:00", "Mo-Su 09:00-10:00", "Fr 16:00-19:00", "Tu,Th 08:00-09:30",
            "Mo-Su 12:00-14:30"]
 DAYS_AROUND = [date(2026, 3, 27), date(2026, 4, 3), date(2026, 4, 30), date(2026, 10, 23), date(2026, 11, 10),
@@ -350,7 +370,8 @@ def scenarios(draw: Any) -> tuple[str, dict[str, Any], str, str, int, list[dict[
              f"  grid: {draw(st.sampled_from(['5min', '10min', '15min']))}",
              "  sites: {centre: {name: Centre}, annexe: {name: Annexe}}",
              "diaries: {d: {tool: doctolib}}",
-             "attributes:", "  urgency: {values: [routine, urgent]}", "  age: {range: 0..120}", "practitioners:"]
+             "attributes:", "  urgency: {values: [routine, urgent]}", "  age: {range: 0..120}",
+             "practitioners:"]
     for n in names:
         lines.append(f"  {n}:")
         lines.append(f"    name: Dr {n.upper()}")
@@ -370,7 +391,8 @@ def scenarios(draw: Any) -> tuple[str, dict[str, Any], str, str, int, list[dict[
         if draw(st.booleans()):
             a = day + timedelta(days=draw(st.integers(0, 3)))
             h1 = draw(st.integers(8, 12))
-            absences.append(f"{a.isoformat()} {h1:02d}:{draw(st.sampled_from(['00', '20', '45']))}..{a.isoformat()} "
+            m1 = draw(st.sampled_from(["00", "20", "45"]))
+            absences.append(f"{a.isoformat()} {h1:02d}:{m1}..{a.isoformat()} "
                             f"{h1 + draw(st.integers(1, 4)):02d}:10")
         if absences:
             lines.append("    absences: [" + ", ".join(absences) + "]")
@@ -489,8 +511,9 @@ def _brute_force(practice: Practice, d: Decision, req: Request, busy: list[BusyI
     return out
 
 
-def _eligible(practice: Practice, d: Decision, req: Request, p: Any, site: str, t: datetime, minutes: list[datetime],
-              busy: list[BusyInterval], in_expr: Any, in_window: Any, windows: Any) -> bool:
+def _eligible(practice: Practice, d: Decision, req: Request, p: Any, site: str, t: datetime,
+              minutes: list[datetime], busy: list[BusyInterval], in_expr: Any, in_window: Any,
+              windows: Any) -> bool:
     zone, cal = practice.zone, practice.calendar
     closes = practice.closed_on_holidays and practice.holidays is not None
     for u in minutes:
@@ -531,7 +554,7 @@ def _eligible(practice: Practice, d: Decision, req: Request, p: Any, site: str, 
 
 
 @seed(20261201)
-@settings(max_examples=70, deadline=None, derandomize=True,
+@settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scenarios())
 def test_find_slots_matches_brute_force(case: tuple[str, dict[str, Any], str, str, int, list[dict[str, Any]]]
@@ -548,14 +571,25 @@ def test_find_slots_matches_brute_force(case: tuple[str, dict[str, Any], str, st
     result = find_slots(practice, d, req, start=start_dt, days=days, busy=busy, limit=100_000)
     listed = result.slots if result.fallback is None else ()
     hi = result.search_end
-    expected = _brute_force(practice, d, req, list(busy.between(start_dt - timedelta(days=2), hi + timedelta(days=2))),
-                            start_dt, hi)
+    around = list(busy.between(start_dt - timedelta(days=2), hi + timedelta(days=2)))
+    expected = _brute_force(practice, d, req, around, start_dt, hi)
     got = [(s.start.astimezone(UTC), d.practitioners.index(s.practitioner), d.sites.index(s.site or ""))
            for s in listed]
     assert got == expected
     for s in listed[:5]:
         why = explain_slot(practice, d, req, s.practitioner, s.start, busy=busy)
         assert why.eligible, why.reasons
+    # --why-not agrees with the brute force on grid starts in the searched days, listed or not
+    eligible = {(t, pi) for t, pi, _si in expected}
+    step = 97 * 60
+    u = int(start_dt.timestamp()) // 300 * 300 + 300
+    while u < hi.timestamp():
+        at = datetime.fromtimestamp(u, UTC)
+        for pi, pid in enumerate(d.practitioners):
+            why = explain_slot(practice, d, req, pid, at, busy=busy)
+            assert why.eligible == ((at, pi) in eligible), (pid, at, why.reasons)
+            assert why.eligible or why.reasons
+        u += step
     if not expected and result.earliest is None and not result.window_full:
         pytest.fail("no slot, no earliest and no full window")
 

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 26)
 TIME_CODES = ("DR202", "DR203", "DR204", "DR205", "DR206", "DR207")
 GOOD = sorted((ROOT / "examples").glob("*.diary.yaml"))
-BROKEN = {code: sorted((ROOT / "examples" / "broken").glob(f"{code.lower()}-*.diary.yaml")) for code in TIME_CODES}
+BROKEN = {code: sorted((ROOT / "examples" / "broken").glob(f"{code.lower()}-*.diary.yaml"))
+          for code in TIME_CODES}
 
 
 def _rel(p: Path) -> str:
@@ -76,7 +77,8 @@ def test_positions_and_messages_of_the_broken_examples() -> None:
 
 
 BASE = """diaryrules: 1
-practice: {{name: T, timezone: Europe/Paris, holidays: FR, sites: {{centre: {{name: C}}, annexe: {{name: A}}}}}}
+practice:
+  {{name: T, timezone: Europe/Paris, holidays: FR, sites: {{centre: {{name: C}}, annexe: {{name: A}}}}}}
 diaries: {{doctolib: {{tool: doctolib}}, maiia: {{tool: maiia}}}}
 attributes:
   age: {{range: 0..120}}
@@ -102,12 +104,13 @@ def _text(reasons: str = '  consultation: {duration: 20min, motifs: {doctolib: C
 def test_dr202_cases() -> None:
     assert _findings(_text(), "DR202") == []
     nobody = _text('  vaccination: {duration: 15min, practitioners: [], motifs: {doctolib: V}}')
-    assert [d.message for d in _findings(nobody, "DR202")] == ["`vaccination` can never be booked: no practitioner "
-                                                               "handles it"]
+    assert [d.message for d in _findings(nobody, "DR202")] == [
+        "`vaccination` can never be booked: no practitioner handles it"]
     past = _text(martin='"2025 Jan 01-2025 Dec 31 Mo-Fr 09:00-12:00"',
                  reasons='  vaccination: {duration: 15min, practitioners: [martin], motifs: {doctolib: V}}')
     msgs = [d.message for d in _findings(past, "DR202")]
-    assert msgs == ["`vaccination` can never be booked: martin has no open time from 2026-11-26 to 2027-11-25"]
+    assert msgs == ["`vaccination` can never be booked: martin has no open time from 2026-11-26 to "
+                    "2027-11-25"]
     # the same file linted in 2025 is fine
     assert _findings(past, "DR202", today=date(2025, 3, 1)) == []
     # absent for the whole year
@@ -117,7 +120,8 @@ def test_dr202_cases() -> None:
 
 
 def test_dr203_cases() -> None:
-    assert _findings(_text('  long: {duration: 5h, motifs: {doctolib: L, maiia: L}}'), "DR203") == []  # martin: 5h
+    # martin's longest stretch is 5h
+    assert _findings(_text('  long: {duration: 5h, motifs: {doctolib: L, maiia: L}}'), "DR203") == []
     too_long = _text('  long: {duration: 5h05, motifs: {doctolib: L, maiia: L}}')
     [d] = _findings(too_long, "DR203")
     assert "lasts 5h05" in d.message and "martin: 5h" in d.message and "nguyen: 4h" in d.message
@@ -161,12 +165,15 @@ def test_dr206_cases() -> None:
     assert _findings(fine, "DR206") == []
     outside = _text(more='reserved:\n  - {id: kids, window: "Su 14:00-17:00", for: age < 16}')
     [d] = _findings(outside, "DR206")
-    assert d.message.startswith("reserved window `kids` (Su 14:00-17:00) never meets the hours of any practitioner")
+    assert d.message.startswith("reserved window `kids` (Su 14:00-17:00) never meets the hours of any "
+                                "practitioner")
     # only the practitioners it reserves for count: nguyen does not work in the afternoon
-    theirs = _text(more='reserved:\n  - {id: kids, window: "We 14:00-17:00", for: age < 16, practitioners: [nguyen]}')
+    theirs = _text(more='reserved:\n  - {id: kids, window: "We 14:00-17:00", for: age < 16, '
+                        'practitioners: [nguyen]}')
     [d] = _findings(theirs, "DR206")
     assert "never meets the hours of nguyen" in d.message
-    nobody = _text(more='reserved:\n  - {id: odd, window: "We 09:00-10:00", for: age < 2 and age > 6, release: 1h}')
+    nobody = _text(more='reserved:\n  - {id: odd, window: "We 09:00-10:00", for: age < 2 and age > 6, '
+                        'release: 1h}')
     [d] = _findings(nobody, "DR206")
     assert d.message == ("no request can satisfy the `for` of reserved window `odd`: `age < 2 and age > 6` "
                          "(it only ever opens at its release)")
@@ -178,10 +185,12 @@ def test_dr207_cases(tmp_path: Path) -> None:
     path = tmp_path / "t.diary.yaml"
     path.write_text(undone, encoding="utf-8")
     [d] = _findings(undone, "DR207", name=str(path))
-    line = undone.splitlines().index('  martin: {name: Dr M, diary: doctolib, hours: "PH off; Mo-Fr 08:30-12:30"}') + 1
+    written = '  martin: {name: Dr M, diary: doctolib, hours: "PH off; Mo-Fr 08:30-12:30"}'
+    line = undone.splitlines().index(written) + 1
     col = undone.splitlines()[line - 1].index("PH off") + 1
     assert (d.span.line, d.span.column, d.span.end_column) == (line, col, col + len("PH off"))
-    assert d.message == "`PH off` in the hours of `martin` closes nothing: a later rule replaces every day it selects"
+    assert d.message == ("`PH off` in the hours of `martin` closes nothing: a later rule replaces every "
+                         "day it selects")
     # when the file cannot be read again, the finding sits on the hours string
     [d] = _findings(undone, "DR207", name=str(tmp_path / "gone.diary.yaml"))
     assert (d.span.line, d.span.column) == (line, col - 1)
@@ -190,5 +199,5 @@ def test_dr207_cases(tmp_path: Path) -> None:
                          '  - {id: r, window: "PH off; Mo-Fr 11:30-12:30", for: age < 16}')
     msgs = sorted(d.message for d in _findings(windows, "DR207"))
     assert msgs == ["`Dec 24 off` in window `w` closes nothing: a later rule replaces every day it selects",
-                    "`PH off` in the window of reserved `r` closes nothing: a later rule replaces every day it "
-                    "selects"]
+                    "`PH off` in the window of reserved `r` closes nothing: a later rule replaces every "
+                    "day it selects"]

@@ -37,10 +37,8 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
         covering: list[int] = []
         redundant = True
         witness = None
-        for leaf in an.leaves:
+        for leaf in an.leaves_by_rule.get(i, []):
             m = an.matched(leaf)
-            if i not in m:
-                continue
             with_it = an.decision(leaf)
             without = an.decision_without(m, i)
             if an.answer(with_it) != an.answer(without):

@@ -26,10 +26,11 @@ SUMMARY = "hours: `off` undone by a later rule"
 def check(ctx: Any) -> Iterator[Diagnostic]:
     practice = ctx.practice
     locate = _Locator(practice.file)
+    undone: dict[str, list[tuple[int, int]]] = {}  # the same hours string is often written many times
     for p in practice.practitioners.values():
         for h in p.hours:
             where = f"the hours of `{p.id}`" + (f" at `{h.site}`" if h.site else "")
-            yield from _findings(h.expr, h.span, where, locate)
+            yield from _findings(h.expr, h.span, where, locate, undone)
     seen: set[int] = set()
     windows = [(w, f"window `{w.name}`") for w in practice.windows.values()]
     windows += [(r.window, f"the window of reserved `{r.id}`") for r in practice.reserved]
@@ -38,11 +39,16 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
         if id(w) in seen:
             continue
         seen.add(id(w))
-        yield from _findings(w.expr, w.span, where, locate)
+        yield from _findings(w.expr, w.span, where, locate, undone)
 
 
-def _findings(expr: Any, span: Span, where: str, locate: _Locator) -> Iterator[Diagnostic]:
-    for index, offset in expr.off_undone():
+def _findings(expr: Any, span: Span, where: str, locate: _Locator,
+              undone: dict[str, list[tuple[int, int]]]) -> Iterator[Diagnostic]:
+    if not any(rule.is_off for rule in expr.rules):
+        return
+    if expr.source not in undone:
+        undone[expr.source] = expr.off_undone()
+    for index, offset in undone[expr.source]:
         rule = expr.rules[index]
         text = expr.source[rule.offset:rule.end_offset].strip() or expr.source
         yield Diagnostic(CODE, locate(span, expr.source, offset, max(1, rule.end_offset - rule.offset)),

@@ -46,13 +46,12 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
             continue  # DR302
         takers: list[int] = []
         witness = None
-        for leaf in an.leaves:
-            if i in an.matched(leaf):
-                w = an.decision(leaf).rule
-                if w is not None and w not in takers:
-                    takers.append(w)
-                if witness is None:
-                    witness = an.witness_to(cp.root, leaf)
+        for leaf in an.leaves_by_rule.get(i, []):
+            w = an.decision(leaf).rule
+            if w is not None and w not in takers:
+                takers.append(w)
+            if witness is None:
+                witness = an.witness_to(cp.root, leaf)
         what = f"`{r.id}`"
         if not takers:
             continue
