@@ -31,7 +31,11 @@ test: $(STAMP) peers lint-code
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
 	$(BIN)/python -m benchmarks.run
+
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/run_atheris.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

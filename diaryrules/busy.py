@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -43,6 +44,8 @@ from .diagnostics import did_you_mean
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ENTRIES = 100_000
 MAX_OCCURRENCES = 100_000
+EXPAND_SECONDS = 10.0  # an RRULE that never occurs (`FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30`) is searched
+#                        until the year 9999 by dateutil: the expansion is stopped after this long
 PRACTITIONER_PROPERTY = "X-DIARYRULES-PRACTITIONER"
 _LINE_PROPERTY = "X-DIARYRULES-LINE"  # added while reading: the event's line, for messages
 
@@ -303,6 +306,34 @@ def _scan_ics(text: str, name: str) -> list[_Event]:
     return events
 
 
+class _TooSlow(BaseException):
+    """Raised by the expansion's alarm; a BaseException so that no library's `except Exception`
+    swallows it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise _TooSlow after `seconds` — in the main thread of a Unix process (the CLI); elsewhere the
+    expansion is not timed."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(_signum: int, _frame: Any) -> None:
+        raise _TooSlow()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class _Ics:
     def __init__(self, calendar: Any, events: list[_Event], name: str, practice: Any,
                  owner: str | None) -> None:
@@ -312,7 +343,7 @@ class _Ics:
         self.practice = practice
         self.owner = owner
 
-    def expand(self, lo: datetime, hi: datetime) -> Iterator[BusyInterval]:
+    def expand(self, lo: datetime, hi: datetime) -> list[BusyInterval]:
         import recurring_ical_events
 
         zone = self.practice.zone
@@ -321,23 +352,41 @@ class _Ics:
             query = recurring_ical_events.of(self.calendar)
         except Exception:  # a broken series: find which event it is
             raise self._locate() from None
+        out: list[BusyInterval] = []
         count = 0
-        for series in query.series:
-            try:
-                for occurrence in series.between(qlo, qhi):
-                    count += 1
-                    if count > MAX_OCCURRENCES:
-                        raise BusyError(
-                            f"{self.name}: more than {MAX_OCCURRENCES} busy occurrences between "
-                            f"{qlo:%Y-%m-%d} and {qhi:%Y-%m-%d}",
-                            "a recurring event repeats too often (every minute?); export a shorter period")
-                    interval = self._interval(occurrence, zone)
-                    if interval is not None:
-                        yield interval
-            except BusyError:
-                raise
-            except Exception:
-                raise self._locate() from None
+        series: Any = None
+        try:
+            with _time_limit(EXPAND_SECONDS):
+                for series in query.series:
+                    for occurrence in series.between(qlo, qhi):
+                        count += 1
+                        if count > MAX_OCCURRENCES:
+                            raise BusyError(
+                                f"{self.name}: more than {MAX_OCCURRENCES} busy occurrences between "
+                                f"{qlo:%Y-%m-%d} and {qhi:%Y-%m-%d}",
+                                "a recurring event repeats too often (every minute?); "
+                                "export a shorter period")
+                        interval = self._interval(occurrence, zone)
+                        if interval is not None:
+                            out.append(interval)
+        except _TooSlow:
+            line = self._line_of(series)
+            where = f"{self.name}:{line}" if line else self.name
+            raise BusyError(f"{where}: expanding this recurring event takes more than {EXPAND_SECONDS:g} s",
+                            "its RRULE may never occur (e.g. BYMONTH=2;BYMONTHDAY=30) or repeat too often"
+                            ) from None
+        except BusyError:
+            raise
+        except Exception:
+            raise self._locate() from None
+        return out
+
+    def _line_of(self, series: Any) -> int | None:
+        uid = str(getattr(series, "uid", "") or "")
+        for meta in self.events:
+            if meta.props.get("UID", (0, ""))[1] == uid:
+                return meta.at("RRULE")
+        return None
 
     def _interval(self, occurrence: Any, zone: tzinfo) -> BusyInterval | None:
         component = occurrence.as_component(False)
@@ -369,9 +418,12 @@ class _Ics:
                 alone.add_component(tz)
             alone.add_component(event)
             try:
-                for series in recurring_ical_events.of(alone).series:
-                    for _occurrence in series.between(datetime(2000, 1, 1), datetime(2000, 1, 2)):
-                        break
+                with _time_limit(1.0):
+                    for series in recurring_ical_events.of(alone).series:
+                        for _occurrence in series.between(datetime(2000, 1, 1), datetime(2000, 1, 2)):
+                            break
+            except _TooSlow:
+                continue
             except Exception as e:
                 return BusyError(f"{self.name}:{meta.at('RRULE')}: this event cannot be expanded "
                                  f"({type(e).__name__})", hint)
@@ -447,6 +499,10 @@ def _check_event(component: Any, meta: _Event, name: str, practice: Any) -> None
         from dateutil.rrule import rrulestr
 
         text = meta.props["RRULE"][1]
+        interval = re.search(r"(?:^|;)INTERVAL=([^;]*)", text.upper())
+        if interval and not (interval.group(1).isdigit() and int(interval.group(1)) >= 1):
+            raise BusyError(f"{name}:{meta.at('RRULE')}: RRULE `{_shorten(text)}`: INTERVAL must be 1 "
+                            "or more", "INTERVAL=2 is every other time; leave it out for every time")
         try:
             rrulestr(text, dtstart=datetime(2000, 1, 1), ignoretz=True)
         except Exception as e:

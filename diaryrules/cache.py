@@ -88,8 +88,25 @@ def write(data: bytes, obj: Any) -> None:
     try:
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write(d / f"{key[:64]}.pickle", MAGIC + key.encode() + b"\n" + payload)
+        _prune(d)
     except OSError:
         return
+
+
+MAX_ENTRIES = 200
+
+
+def _prune(d: Path) -> None:
+    """Keep the most recently written entries: every edit of a rule file makes a new one."""
+    entries = list(d.glob("*.pickle"))
+    if len(entries) <= MAX_ENTRIES:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime_ns)
+    for p in entries[: len(entries) - MAX_ENTRIES]:
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def read_blob(name: str) -> bytes | None:

@@ -90,6 +90,8 @@ def _request(practice: Any, request: str | None, words: list[str] | None, at: st
                      'e.g. --request \'{"reason": "renewal", "patient": "known"}\'')
             except RecursionError:
                 _err("--request: the JSON is nested too deeply")
+            except ValueError:  # json.loads refuses integers of 4,300+ digits (not a JSONDecodeError)
+                _err("--request: a number has more than 4,300 digits", "no attribute takes such a number")
             if not isinstance(given, dict):
                 _err("--request must be a JSON object", 'e.g. {"reason": "renewal"}')
         else:

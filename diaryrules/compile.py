@@ -219,9 +219,23 @@ class LeafDecision:
         return (self.rule, self.ambiguous)
 
 
+_OUTCOME_KEYS: dict[int, tuple[Sequence[Rule], list[Any]]] = {}
+
+
+def _outcome_keys(rules: Sequence[Rule]) -> list[Any]:
+    """Each rule's outcome key, computed once per rule list (leaves ask it thousands of times)."""
+    hit = _OUTCOME_KEYS.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        hit = (rules, [r.outcome.key() for r in rules])
+        _OUTCOME_KEYS.clear()
+        _OUTCOME_KEYS[id(rules)] = hit
+    return hit[1]
+
+
 def decide_matched(rules: Sequence[Rule], matched: Iterable[int]) -> LeafDecision:
     """The language's semantics on a set of matching rules (indices into `rules`)."""
     ms = frozenset(matched)
+    keys = _outcome_keys(rules)
     for tier in TIERS:
         in_tier = sorted(i for i in ms if rules[i].tier == tier)
         if not in_tier:
@@ -235,7 +249,7 @@ def decide_matched(rules: Sequence[Rule], matched: Iterable[int]) -> LeafDecisio
                     beaten.add(j)
         candidates = [i for i in in_tier if i not in beaten] or in_tier
         first = candidates[0]
-        differing = [i for i in candidates if rules[i].outcome.key() != rules[first].outcome.key()]
+        differing = [i for i in candidates if keys[i] != keys[first]]
         tied = (first, *differing) if differing else ()
         return LeafDecision(first, tied, tuple(sorted(beaten)), ms)
     return LeafDecision(None, (), (), ms)
@@ -258,6 +272,7 @@ class CompiledPractice:
     # answers already built, by (leaf, path, reason, practitioner, site): a decision depends on
     # nothing else, so the phone's hundredth renewal request costs one walk and one look-up
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    step_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
 
     def leaf_decision(self, mask: int) -> LeafDecision:
         d = self.leaf_decisions.get(mask)
@@ -286,6 +301,7 @@ class CompiledPractice:
         state = dict(self.__dict__)
         state.pop("walkers", None)  # closures: rebuilt after loading from the cache
         state["answers"] = {}
+        state["step_texts"] = {}
         return state
 
     @property

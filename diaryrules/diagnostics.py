@@ -118,6 +118,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
             return c
     best: tuple[int, str] | None = None
     for c in cands:
+        if abs(len(c) - len(word)) > max(1, len(word) // 3):  # the distance is at least that: skip the walk
+            continue
         d = _levenshtein(low, c.lower())
         if d <= max(1, len(word) // 3) and (best is None or d < best[0]):
             best = (d, c)

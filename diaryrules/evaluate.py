@@ -88,32 +88,22 @@ def _atom(dim: Dim, req: Request) -> int | None:
     return dim.atom_of(req.values[name])
 
 
-def _walk(cp: CompiledPractice, req: Request, trail: list[str]) -> int | None:
-    """Follow the diagram with the request, noting each step in `trail`; None when an unknown
-    attribute is met."""
-    dg = cp.diagram
-    n = cp.root
-    while not dg.is_leaf(n):
-        dim = cp.dims[dg.level[n]]
-        a = _atom(dim, req)
-        if a is None:
-            return None
-        trail.append(_step_text(dim, a))
-        n = dg.children[n][a]
-    return n
-
-
 def _walk_decisions(cp: CompiledPractice, req: Request, trail: list[str]) -> None:
     """The steps of the reduced decision diagram (attributes the answer depends on) that the
     request's known values take."""
     dg = cp.diagram
     n = cp.decision_root
+    texts = cp.step_texts
     while not dg.is_leaf(n):
-        dim = cp.dims[dg.level[n]]
-        a = _atom(dim, req)
-        if a is None:
+        level = dg.level[n]
+        name, atom_of = cp.walkers[level]
+        if name not in req.values:
             return
-        trail.append(_step_text(dim, a, dg.children[n]))
+        a = atom_of(req.values[name])
+        text = texts.get((n, a))
+        if text is None:  # the words of a step depend only on the node and the branch: made once
+            text = texts[(n, a)] = _step_text(cp.dims[level], a, dg.children[n])
+        trail.append(text)
         n = dg.children[n][a]
 
 
@@ -191,7 +181,7 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
         hit = cp.answers.get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-    decision = _decide(cp, req)
+    decision = _decide(cp, req, key[0] if key is not None else None)
     if key is not None:
         if len(cp.answers) > 100_000:  # bounded: a long-running process keeps answering in constant memory
             cp.answers.clear()
@@ -221,10 +211,10 @@ def _answer_key(cp: CompiledPractice, req: Request) -> tuple[Any, ...] | None:
 _MISSING = object()
 
 
-def _decide(cp: CompiledPractice, req: Request) -> Decision:
+def _decide(cp: CompiledPractice, req: Request, leaf: int | None) -> Decision:
+    """`leaf`: where the request's walk of the matched-set diagram ends (None: an unknown met)."""
     trail: list[str] = []
     _walk_decisions(cp, req, trail)  # the trail shows only what the answer depends on
-    leaf = _walk(cp, req, [])
     if leaf is None:
         root = _restrict(cp, req)
         dg = cp.diagram

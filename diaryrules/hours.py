@@ -191,8 +191,11 @@ class Rule:
 
 @functools.cache
 def _parser() -> Lark:
+    from diaryrules.parse import cached_lark  # the serialised tables load faster than they build
+
     grammar = (importlib.resources.files("diaryrules.grammar") / "hours.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return cached_lark("hours", lambda: Lark(grammar, parser="lalr", propagate_positions=True,
+                                             maybe_placeholders=False))
 
 
 _KNOWN_WORDS = frozenset((*WEEKDAYS, *MONTHS, "PH", "SH", "week", "open", "off", "closed"))
@@ -394,6 +397,9 @@ def _syntax_error(text: str, err: UnexpectedInput) -> ExprError:
     if found[:1].isdigit() and len(found) == 4 and "YEAR" not in expected:
         return ExprError(f"expected {wanted}{after}, not `{found}`", offset,
                          hint="a year comes first in a rule: 2026 Dec 24", length=4)
+    if found == "/":
+        return ExprError("not supported in diaryrules: a step `/` here (only week and year ranges take one)",
+                         offset, hint="week 01-53/2, 2026-2030/2")
     if "TIME" in expected and found[:1].isdigit():
         # Mo-Fr 9-17: hours without minutes.
         return ExprError(f"`{found}` is not a time: write {_as_time(found) or 'HH:MM'}", offset,
@@ -405,8 +411,6 @@ def _syntax_error(text: str, err: UnexpectedInput) -> ExprError:
         hint = "selectors come in this order: year, months and dates, week, weekdays"
     elif kind in ("WEEKDAY", "HOLIDAY", "MONTH", "YEAR", "WEEK", "TIME") and "SEMI" in expected:
         hint = "separate rules with `;`"
-    elif found == "/":
-        hint = "a step needs a range: week 01-53/2, 2026-2030/2"
     elif found == "," and "COMMA" not in expected:
         hint = "only a rule ending with times, `off` or a comment can be followed by `,`; separate rules with `;`"
     return ExprError(f"expected {wanted}{after}, not `{found}`", offset, hint=hint, length=len(found))

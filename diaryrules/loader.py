@@ -100,7 +100,7 @@ def resolve_plain(text: str) -> Any:
     if text in ("false", "False", "FALSE"):
         return False
     if _INT.match(text):
-        return int(text)
+        return int(text) if len(text) <= 4000 else text  # Python refuses int() of 4,300+ digits
     if _FLOAT.match(text) and any(c.isdigit() for c in text):
         return float(text)
     return text

@@ -241,6 +241,8 @@ def _parse(grammar: str, text: str) -> Tree[Token]:
     nots = len(re.findall(r"\bnot\b", text))
     if nots > MAX_DEPTH:  # `not not not …` nests as deeply as parentheses do
         raise ExprError(f"the expression uses `not` more than {MAX_DEPTH} times", 0)
+    if len(re.findall(r"\belse\b", text)) > MAX_DEPTH:  # each `else` nests a fallback one level deeper
+        raise ExprError(f"the outcome chains more than {MAX_DEPTH} `else` fallbacks", 0)
     try:
         return parser(grammar).parse(text)
     except UnexpectedInput as e:
@@ -466,6 +468,8 @@ def parse_span(text: str) -> tuple[datetime, datetime, bool]:
         raise ExprError("give a time on both ends of the span, or on neither", last[2])
     start_d = first[0]
     end_d = last[0] or start_d
+    if end_d == date.max and (whole or last[1] == 1440):  # the midnight after 9999-12-31 does not exist
+        raise ExprError("a span cannot end after 9999-12-31 00:00", last[2], hint="end it by 9999-12-30")
     if whole:
         start = datetime.combine(start_d, time())
         end = datetime.combine(end_d, time()) + _one_day()

@@ -73,6 +73,8 @@ def _shown(v: Any) -> str:
 
 def _check_value(attr: Any, key: str, v: Any) -> Any:
     kind = attr.kind
+    if isinstance(v, int) and v.bit_length() > 13_000:  # ≈ 4,000 digits: str() and json refuse 4,300+
+        raise RequestError(key, f"the value of `{key}` is a number of more than 4,000 digits")
     if isinstance(v, str) and len(v) > MAX_VALUE_CHARS:
         raise RequestError(key, f"the value of `{key}` is longer than {MAX_VALUE_CHARS} characters")
     if isinstance(v, str) and not v.strip() and kind != "set":
@@ -127,6 +129,9 @@ def build_request(attrs: Mapping[str, Any], given: Mapping[str, Any], at_text: s
         if key.startswith("call."):
             raise RequestError(key, f"`{key}` comes from the call moment", "give `at` instead, e.g. "
                                "at=2026-12-01T10:00", unknown=False)
+        if len(key) > MAX_VALUE_CHARS:  # no attribute is named so: neither a did-you-mean nor an echo
+            raise RequestError(None, f"an attribute name is longer than {MAX_VALUE_CHARS} characters",
+                               unknown=True)
         attr = attrs.get(key)
         if attr is None or attr.kind in ("date", "time"):
             names = [n for n in attrs if not n.startswith("call.")]

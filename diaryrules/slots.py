@@ -53,7 +53,7 @@ __all__ = [
 BEYOND_DAYS = 90  # how far past a full window the earliest slot is looked for
 MAX_FALLBACKS = 16  # outcomes are trees, so chains end; this only bounds the work
 CHUNK_DAYS = 7  # free time is computed a week at a time, so an early answer stops early
-MAX_SEARCH_DAYS = 800
+MAX_SEARCH_DAYS = 800  # the longest stretch searched at once (a booking window longer than this: its start)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MINUTE = timedelta(minutes=1)
 
@@ -695,7 +695,8 @@ def find_slots(practice: Practice, decision: Decision, request: Request, *, star
             found.append(slot)
         if found:
             return result(current, found, fallback, full, more=more)
-        earliest = next(iter(search.slots(search.earliest, search.latest + 1)), None)
+        window_end = min(search.latest + 1, search.earliest + MAX_SEARCH_DAYS * 1440)
+        earliest = next(iter(search.slots(search.earliest, window_end)), None)
         if earliest is not None:
             return result(current, (), fallback, full, earliest=earliest)
         full.append(current)

@@ -217,6 +217,20 @@ def test_expansion_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "more than 50 busy occurrences" in info.value.message
 
 
+def test_a_recurrence_that_never_occurs_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(busy_module, "EXPAND_SECONDS", 0.5)
+    text = _ics(_event("never", "DTSTART:20261201T100000Z\nDTEND:20261201T110000Z\n"
+                                "RRULE:FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30\n"))
+    busy = parse_busy_ics(text, _mds(), "x.ics")
+    with pytest.raises(BusyError) as info:
+        busy.between(*DEC)
+    assert info.value.message == "x.ics:9: expanding this recurring event takes more than 0.5 s"
+    with pytest.raises(BusyError) as info:
+        parse_busy_ics(_ics(_event("zero", "DTSTART:20261201T100000Z\nRRULE:FREQ=DAILY;INTERVAL=0\n")),
+                       _mds(), "x.ics")
+    assert "INTERVAL must be 1 or more" in info.value.message
+
+
 @pytest.mark.parametrize("file,line,message", [
     ("bad-line.ics", 6, "not an iCalendar line"),
     ("bad-dtstart.ics", 5, "DTSTART `2026-12-01 10:00` is not a date or a date-time"),

@@ -136,6 +136,9 @@ def test_time_and_word_errors(text: str, offset: int, message: str, hint: str | 
     ("Sa[-1] -1 day", 10, "day offsets"),
     ("Mo-Fr 08:00-12:00 unknown", 18, "the `unknown` state"),
     ("Mo-Fr dawn-dusk", 6, "variable times"),
+    ("Mo-Fr 10:00-16:00/01:30", 17, "a step"),
+    ("Jan 01-31/2", 9, "a step"),
+    ("week 05/2", 7, "a step"),
 ])
 def test_unsupported_features(text: str, offset: int, feature: str) -> None:
     err = error(text)

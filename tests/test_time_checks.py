@@ -189,8 +189,8 @@ def test_dr207_cases(tmp_path: Path) -> None:
     line = undone.splitlines().index(written) + 1
     col = undone.splitlines()[line - 1].index("PH off") + 1
     assert (d.span.line, d.span.column, d.span.end_column) == (line, col, col + len("PH off"))
-    assert d.message == ("`PH off` in the hours of `martin` closes nothing: a later rule replaces every "
-                         "day it selects")
+    assert d.message == ("`PH off` in the hours of `martin` closes nothing: later rules replace the days it "
+                         "would close")
     # when the file cannot be read again, the finding sits on the hours string
     [d] = _findings(undone, "DR207", name=str(tmp_path / "gone.diary.yaml"))
     assert (d.span.line, d.span.column) == (line, col - 1)
@@ -198,6 +198,6 @@ def test_dr207_cases(tmp_path: Path) -> None:
     windows = _text(more='windows:\n  w: "Dec 24 off; Mo-Fr 11:00-12:00"\nreserved:\n'
                          '  - {id: r, window: "PH off; Mo-Fr 11:30-12:30", for: age < 16}')
     msgs = sorted(d.message for d in _findings(windows, "DR207"))
-    assert msgs == ["`Dec 24 off` in window `w` closes nothing: a later rule replaces every day it selects",
-                    "`PH off` in the window of reserved `r` closes nothing: a later rule replaces every "
-                    "day it selects"]
+    assert msgs == ["`Dec 24 off` in window `w` closes nothing: later rules replace the days it would close",
+                    "`PH off` in the window of reserved `r` closes nothing: later rules replace the days it "
+                    "would close"]

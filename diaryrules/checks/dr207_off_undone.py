@@ -52,7 +52,7 @@ def _findings(expr: Any, span: Span, where: str, locate: _Locator,
         rule = expr.rules[index]
         text = expr.source[rule.offset:rule.end_offset].strip() or expr.source
         yield Diagnostic(CODE, locate(span, expr.source, offset, max(1, rule.end_offset - rule.offset)),
-                         f"`{text}` in {where} closes nothing: a later rule replaces every day it selects",
+                         f"`{text}` in {where} closes nothing: later rules replace the days it would close",
                          hint=f"move `{text}` to the end: a later rule wins in hours expressions")
 
 

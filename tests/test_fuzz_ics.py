@@ -1,0 +1,366 @@
+"""Fuzzing busy times: broken and pathological `.ics` exports through busy.py's public reader.
+
+Acceptance (issue "Hostile and broken input"): calendars without end dates, RRULEs without COUNT or
+UNTIL, unknown TZIDs, 100,000 events, and random mutations of all of these never give a traceback
+or a hang: `load_busy` gives busy times (every interval aware, non-empty, owned by a known
+practitioner or by everyone) or a `BusyError` whose message names the file — and never repeats an
+appointment's summary or description (patient details).
+
+* `test_random_calendars`: 5,000 derandomized calendars assembled from realistic and broken pieces
+  (dates, date-times with TZID/UTC/floating, durations, RRULE/RDATE/EXDATE/RECURRENCE-ID, statuses,
+  owners, folding, CRLF, BOM, nested or unclosed components), then byte-mutated, written to a file
+  and read with `load_busy(path, practice, lo, hi)` over a two-week search window.
+* The limits, with the work counted rather than timed: the occurrences busy.py expands (each one
+  passes through `_Ics._interval`), the lines the scan reads before it refuses a file of too many
+  events, and whether icalendar's parser is reached at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as hypothesis_event
+from hypothesis import strategies as st
+from hypothesis.control import current_build_context, currently_in_test_context
+
+import diaryrules.busy as busy_module
+from diaryrules.busy import Busy, BusyError, BusyInterval, load_busy, parse_busy_ics
+from diaryrules.linter import load
+
+ROOT = Path(__file__).resolve().parent.parent
+CRASHES = Path(__file__).parent / "fixtures" / "crashes"
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5000"))
+LO = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+HI = LO + timedelta(days=2)  # dateutil lists every occurrence of the window first: keep it short
+SECRET = "SECRET-PATIENT"  # in every SUMMARY/DESCRIPTION: must never reach a message
+
+
+def fuzz_settings(n: int = EXAMPLES) -> Any:
+    return settings(max_examples=n, derandomize=True, deadline=None, database=None, print_blob=False,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.filter_too_much, HealthCheck.large_base_example])
+
+
+@cache
+def practice() -> Any:
+    return load(str(ROOT / "examples" / "maison-de-sante.diary.yaml"))
+
+
+@contextlib.contextmanager
+def short_expansion_limit(seconds: float = 1.0) -> Iterator[None]:
+    """A recurrence that never occurs (a mutated `BYMONTHDAY=30;BYMONTH=2`) is searched until the
+    year 9999 by dateutil; busy.py stops it after EXPAND_SECONDS. The campaign lowers that to one
+    second so that such an example costs one second, not ten."""
+    old = getattr(busy_module, "EXPAND_SECONDS", None)
+    if old is not None:
+        busy_module.EXPAND_SECONDS = seconds  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if old is not None:
+            busy_module.EXPAND_SECONDS = old  # type: ignore[attr-defined]
+
+
+# -- calendars from pieces -------------------------------------------------------------------------
+
+DTSTARTS = ["DTSTART:20261201T100000Z", "DTSTART:20261201T100000", "DTSTART;TZID=Europe/Paris:20261201T100000",
+            "DTSTART;VALUE=DATE:20261224", "DTSTART:20261224", "DTSTART;TZID=Mars/Olympus:20261201T100000",
+            "DTSTART;TZID=\"Europe/Paris\":20261201T100000", "DTSTART;TZID=Custom/Zone:20261201T100000",
+            "DTSTART:20261301T100000", "DTSTART:2026-12-01 10:00", "DTSTART:", "DTSTART:20000101T080000Z",
+            "DTSTART:99991231T235900Z", "DTSTART:00010101T000000", "DTSTART:20260329T023000",
+            "DTSTART;TZID=Europe/Paris:20261025T023000", "DTSTART;VALUE=DATE:20261201T100000"]
+DTENDS = ["DTEND:20261201T110000Z", "DTEND:20261201T090000Z", "DTEND;TZID=Europe/Paris:20261201T103000",
+          "DTEND;VALUE=DATE:20261226", "DTEND:20261201T100000Z", "DTEND;TZID=Nowhere/Zone:20261201T110000",
+          "DTEND:garbage", "DURATION:PT30M", "DURATION:P1D", "DURATION:-PT1H", "DURATION:P99999D", "DURATION:PT",
+          "DURATION:P1W2D", "DTEND:99991231T235959Z"]
+RRULES = ["RRULE:FREQ=DAILY;COUNT=3", "RRULE:FREQ=WEEKLY;BYDAY=TU", "RRULE:FREQ=DAILY",
+          "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270630T000000Z", "RRULE:FREQ=HOURLY", "RRULE:FREQ=MINUTELY;INTERVAL=5",
+          "RRULE:FREQ=MONTHLY;BYMONTHDAY=-1", "RRULE:FREQ=YEARLY", "RRULE:FREQ=FORTNIGHTLY", "RRULE:FREQ=DAILY;COUNT=0",
+          "RRULE:FREQ=DAILY;INTERVAL=0", "RRULE:FREQ=DAILY;COUNT=99999999999999999999", "RRULE:",
+          "RRULE:FREQ=WEEKLY;UNTIL=20261201", "RRULE:FREQ=DAILY;UNTIL=19991231T000000Z", "RRULE:BYDAY=TU",
+          "RRULE:FREQ=WEEKLY;BYDAY=XX", "RRULE:FREQ=DAILY;BYHOUR=25"]
+OTHERS = ["EXDATE:20261202T100000Z", "EXDATE;TZID=Europe/Paris:20261208T100000,20261209T100000", "EXDATE:bad",
+          "RDATE:20261203T150000Z", "RDATE;VALUE=PERIOD:20261203T150000Z/PT1H", "RDATE:20261301",
+          "RECURRENCE-ID:20261202T100000Z", "RECURRENCE-ID;TZID=Mars/Olympus:20261202T100000",
+          "STATUS:CANCELLED", "STATUS:cancelled", "TRANSP:TRANSPARENT", "TRANSP:OPAQUE", "UID:a@x", "UID:a@x",
+          "X-DIARYRULES-PRACTITIONER:martin", "X-DIARYRULES-PRACTITIONER:nguyen", "X-DIARYRULES-PRACTITIONER:martn",
+          "X-DIARYRULES-PRACTITIONER:mаrtin", "X-DIARYRULES-PRACTITIONER:", f"SUMMARY:{SECRET} (consultation)",
+          f"DESCRIPTION:{SECRET}\\, 06 00 00 00 00", f"SUMMARY;LANGUAGE=fr:{SECRET}", "ATTENDEE;CN=Bob:mailto:b@x",
+          f"SUMMARY:{SECRET} a very long line that is folded\r\n  onto the next one", "DTSTAMP:20261120T090000Z",
+          "SEQUENCE:2", "X-UNKNOWN;P=\"a:b\":value"]
+COMPONENTS = ["BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT15M\nEND:VALARM", "BEGIN:VTODO\nEND:VTODO", "BEGIN:VEVENT",
+              "END:VEVENT", "END:VCALENDAR", "BEGIN:VCALENDAR", "not an ics line", ""]
+HEADERS = ["VERSION:2.0", "PRODID:-//fuzz//EN", "X-WR-CALNAME:Agenda Dr Martin", "X-WR-CALNAME:nguyen",
+           "X-DIARYRULES-PRACTITIONER:nguyen", "X-DIARYRULES-PRACTITIONER:ghost", "CALSCALE:GREGORIAN",
+           "BEGIN:VTIMEZONE\nTZID:Custom/Zone\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0300\n"
+           "TZOFFSETTO:+0300\nEND:STANDARD\nEND:VTIMEZONE", "BEGIN:VTIMEZONE\nTZID:Broken/Zone\nEND:VTIMEZONE"]
+
+
+def pick(options: list[str], byte: int) -> str:
+    return options[byte % len(options)]
+
+
+def calendar_text(recipe: bytes) -> tuple[str, bool, bool]:
+    """A calendar from a recipe of bytes (so that a whole calendar costs Hypothesis one draw, and
+    shrinks towards the first, plainest pieces): the first byte picks the headers, CRLF and a BOM;
+    then each 7 bytes make one event — which of DTSTART, DTEND/DURATION, RRULE, two other
+    properties, a nested component and END:VEVENT it has, and which of each."""
+    r = recipe + bytes(8 - len(recipe) % 7 if len(recipe) < 8 else 0)
+    flags = r[0]
+    lines = ["BEGIN:VCALENDAR"] + [pick(HEADERS, r[0] >> k) for k in range(flags % 3)]
+    for k in range(1, len(r) - 6, 7):
+        f, start, end, rrule, o1, o2, comp = r[k:k + 7]
+        lines += ["BEGIN:VEVENT", f"UID:{o1 % 5}@fuzz"]
+        if f % 11 != 10:
+            lines.append(pick(DTSTARTS, start))
+        if f & 0x30:
+            lines.append(pick(DTENDS, end))
+        if f & 0x40:
+            lines.append(pick(RRULES, rrule))
+        lines += [pick(OTHERS, o) for o in (o1, o2)[: (f >> 1) % 3]]
+        if comp % 9 == 8:
+            lines.append(pick(COMPONENTS, comp >> 4))
+        if f % 13 != 12:
+            lines.append("END:VEVENT")
+    if flags % 17 != 16:
+        lines.append("END:VCALENDAR")
+    return "\n".join(lines) + "\n", bool(flags & 0x40), flags % 7 == 6
+
+
+PALETTE = [b":", b";", b"=", b",", b"\r\n", b"\n", b" ", b"\t", b"Z", b"T", b"0", b"9", b"-", b"\"", b"\\",
+           b"BEGIN:VEVENT\n", b"END:VEVENT\n", b"END:VCALENDAR\n", b"\xef\xbb\xbf", b"\xff", b"\xc3", b"\x00",
+           b"\xe2\x80\xa8", b"RRULE:FREQ=DAILY\n", b"TZID=Mars/Olympus", b"99999999", b"\n "]
+
+
+def mutate(data: bytes, ops: bytes) -> bytes:
+    """Byte edits, 4 bytes of `ops` each: insert / delete / swap / replace at a position."""
+    buf = bytearray(data)
+    for k in range(0, len(ops) - 3, 4):
+        kind, pick, hi, lo = ops[k:k + 4]
+        n = len(buf)
+        at = (hi * 256 + lo) % (n + 1)
+        payload = PALETTE[pick % len(PALETTE)]
+        if kind % 4 == 0:
+            buf[at:at] = payload
+        elif kind % 4 == 1 and n:
+            del buf[at:at + 1 + pick % 8]
+        elif kind % 4 == 2 and n:
+            b = (at + 1 + pick) % n
+            buf[at % n], buf[b] = buf[b], buf[at % n]
+        else:
+            buf[at:at + len(payload)] = payload
+    return bytes(buf)
+
+
+@st.composite
+def calendars(draw: Any) -> tuple[str, bytes]:
+    text, crlf, bom = calendar_text(draw(st.binary(max_size=36)))
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.replace("\n", "\r\n" if crlf else "\n").encode()
+    edits = draw(st.binary(max_size=13))
+    if edits[:1] and edits[0] % 2:  # half of the calendars are byte-mutated
+        data = mutate(data, edits[1:])
+    name = draw(st.sampled_from(["busy.ics", "martin.ics", "NGUYEN.ICS", "export.ical"]))
+    return name, data
+
+
+# -- oracles ---------------------------------------------------------------------------------------
+
+def check_error(e: BusyError, name: str) -> None:
+    assert isinstance(e.message, str) and e.message.strip(), e
+    assert name in e.message, e.message  # the file is named (and its line, where known)
+    assert SECRET not in e.message and SECRET not in (e.hint or ""), e.message
+    assert "Traceback" not in e.message
+
+
+def check_intervals(found: tuple[BusyInterval, ...]) -> None:
+    known = set(practice().practitioners)
+    for b in found:
+        assert b.start.tzinfo is not None and b.end.tzinfo is not None, b
+        assert b.start < b.end, b
+        assert b.start < HI and b.end > LO, b
+        assert b.practitioner is None or b.practitioner in known, b
+        assert SECRET not in b.where, b
+
+
+def statistic(text: str) -> None:
+    """Which stage each example reaches (pytest --hypothesis-show-statistics)."""
+    if currently_in_test_context():
+        hypothesis_event(text)
+
+
+def save_crash(name: str, data: bytes) -> None:
+    if not currently_in_test_context() or not current_build_context().is_final:
+        return
+    CRASHES.mkdir(parents=True, exist_ok=True)
+    (CRASHES / f"busy-{hashlib.sha1(data).hexdigest()[:8]}-{name}").write_bytes(data)
+
+
+# Known bugs (reported; pinned by the strict xfails below, so that the filter goes once they are fixed).
+YEAR_ONE = re.compile(rb"(DTSTART|DTEND)[^:\n]*:0001\d{4}")
+
+
+def known_bug(error: BaseException, data: bytes) -> str | None:
+    if isinstance(error, OverflowError) and YEAR_ONE.search(data):
+        return "busy._instant: a date in year 1, local to the practice, is before datetime's first UTC instant"
+    return None
+
+
+def read(path: Path) -> None:
+    name = str(path)
+    try:
+        with short_expansion_limit():
+            busy = load_busy(name, practice(), LO, HI)
+            found = busy.between(LO, HI)
+    except BusyError as e:
+        check_error(e, name)
+        statistic("BusyError: " + re.sub(r"`[^`]*`|[0-9]+", "…", e.message.split(": ", 1)[-1])[:50])
+        return
+    except OverflowError as e:
+        if known_bug(e, path.read_bytes()):
+            statistic("known bug")
+            return
+        raise
+    assert isinstance(busy, Busy)
+    check_intervals(found)
+    statistic(f"busy times: {min(len(found), 3)}{'+' if len(found) >= 3 else ''}")
+
+
+@fuzz_settings()
+@given(case=calendars())
+def test_random_calendars(tmp_path_factory: pytest.TempPathFactory, case: tuple[str, bytes]) -> None:
+    name, data = case
+    folder = tmp_path_factory.mktemp("ics", numbered=True) if not hasattr(test_random_calendars, "dir") else \
+        test_random_calendars.dir  # type: ignore[attr-defined]
+    test_random_calendars.dir = folder  # type: ignore[attr-defined]
+    path = folder / name
+    path.write_bytes(data)
+    try:
+        read(path)
+    except BaseException:
+        save_crash(name, data)
+        raise
+
+
+KNOWN_CRASHES = {"busy-yearone-busy.ics": "busy._instant: OverflowError for a date in year 1 (Europe/Paris LMT)"}
+
+
+def saved_crashes() -> list[Any]:
+    files = sorted(CRASHES.glob("busy-*")) if CRASHES.exists() else []
+    return [pytest.param(f, id=f.name, marks=[pytest.mark.xfail(strict=True, raises=OverflowError,
+                                                                 reason=KNOWN_CRASHES[f.name])]
+                         if f.name in KNOWN_CRASHES else []) for f in files]
+
+
+@pytest.mark.parametrize("saved", saved_crashes())
+def test_saved_busy_crashes_are_fixed(tmp_path: Path, saved: Path) -> None:
+    """Every calendar that once crashed the reader now gives busy times or a BusyError."""
+    path = tmp_path / saved.name.split("-", 2)[2]
+    path.write_bytes(saved.read_bytes())
+    name = str(path)
+    try:
+        load_busy(name, practice(), LO, HI).between(LO, HI)
+    except BusyError as e:
+        check_error(e, name)
+
+
+# -- pathological calendars, with the work counted ------------------------------------------------
+
+def ics(*events: str, extra: str = "") -> str:
+    body = "".join(f"BEGIN:VEVENT\nUID:{i}@x\n{e.strip()}\nEND:VEVENT\n" for i, e in enumerate(events))
+    return f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//fuzz//EN\n{extra}{body}END:VCALENDAR\n"
+
+
+@pytest.fixture
+def expanded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the occurrences busy.py expands: each one passes through `_Ics._interval`."""
+    count = [0]
+    real = busy_module._Ics._interval
+
+    def counting(self: Any, occurrence: Any, zone: Any) -> Any:
+        count[0] += 1
+        return real(self, occurrence, zone)
+
+    monkeypatch.setattr(busy_module._Ics, "_interval", counting)
+    return count
+
+
+def test_rrule_without_count_or_until_is_expanded_only_inside_the_window(expanded: list[int]) -> None:
+    """A daily event since 2000 with no end: a two-week search expands two weeks, not 27 years."""
+    busy = parse_busy_ics(ics("DTSTART:20000101T080000Z\nDTEND:20000101T083000Z\nRRULE:FREQ=DAILY",
+                              "DTSTART:19000101T080000Z\nDURATION:PT10M\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+                          practice(), "open-ended.ics")
+    found = busy.between(LO, HI)
+    assert len(found) == 14 + 10
+    assert expanded[0] <= 14 + 10 + 4  # what the window holds, give or take its edges
+
+
+def test_recurrence_expansion_horizon(monkeypatch: pytest.MonkeyPatch, expanded: list[int]) -> None:
+    """An event every minute with no end: the expansion stops after MAX_OCCURRENCES occurrences
+    with a message naming the file and the period, whatever the window asked for."""
+    monkeypatch.setattr(busy_module, "MAX_OCCURRENCES", 500)
+    busy = parse_busy_ics(ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(),
+                          "every-minute.ics")
+    with pytest.raises(BusyError) as info:
+        busy.between(datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC))
+    assert info.value.message == ("every-minute.ics: more than 500 busy occurrences between 2026-12-01 and "
+                                  "2027-12-01")
+    assert info.value.hint and "export a shorter period" in info.value.hint
+    assert expanded[0] == 500  # the 501st is refused before it is turned into a busy time
+
+
+def test_100000_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More than MAX_ENTRIES (100,000) events: refused by the line scan at the first event too many
+    (its line is in the message), before icalendar parses anything."""
+    import icalendar
+
+    def never(*_args: Any, **_kw: Any) -> Any:
+        raise AssertionError("icalendar parsed a calendar of too many events")
+
+    monkeypatch.setattr(icalendar.Calendar, "from_ical", never)
+    n = busy_module.MAX_ENTRIES + 1
+    text = "BEGIN:VCALENDAR\n" + "BEGIN:VEVENT\nDTSTART:20261201T100000Z\nEND:VEVENT\n" * (n + 50_000) + "END:VCALENDAR\n"
+    assert len(text.encode()) < busy_module.MAX_BYTES
+    with pytest.raises(BusyError) as info:
+        parse_busy_ics(text, practice(), "huge.ics")
+    line = 1 + 3 * (n - 1) + 2  # the DTSTART of event n
+    assert info.value.message == f"huge.ics:{line}: more than {busy_module.MAX_ENTRIES} events"
+    assert info.value.hint == "export a shorter period"
+
+
+def test_unknown_time_zones() -> None:
+    for prop, line in (("DTSTART;TZID=Mars/Olympus:20261201T100000", 6), ("DTEND;TZID=Paris:20261201T110000", 7)):
+        start = "DTSTART:20261201T100000Z\n" if prop.startswith("DTEND") else ""
+        with pytest.raises(BusyError) as info:
+            parse_busy_ics(ics(start + prop), practice(), "tz.ics")
+        tzid = prop.split("=")[1].split(":")[0]
+        assert info.value.message == f"tz.ics:{line}: unknown time zone `{tzid}`", info.value.message
+        assert info.value.hint and "IANA" in info.value.hint
+
+
+def test_events_without_end_dates() -> None:
+    """No DTEND and no DURATION: a date is that whole day, a date-time an instant (blocks nothing)."""
+    busy = parse_busy_ics(ics("DTSTART;VALUE=DATE:20261203", "DTSTART:20261204T100000Z",
+                              "DTSTART:20261201T090000Z\nRRULE:FREQ=DAILY"), practice(), "no-end.ics")
+    found = busy.between(LO, HI)
+    assert [(b.start, b.end) for b in found] == [(datetime(2026, 12, 2, 23, 0, tzinfo=UTC),
+                                                  datetime(2026, 12, 3, 23, 0, tzinfo=UTC))]
+
+
+def test_an_empty_or_truncated_file_names_the_file(tmp_path: Path) -> None:
+    whole = ics("DTSTART:20261201T100000Z\nDTEND:20261201T110000Z").encode()
+    for cut in (0, 1, len(whole) // 2, len(whole) - 2):
+        path = tmp_path / "cut.ics"
+        path.write_bytes(whole[:cut])
+        with pytest.raises(BusyError) as info:
+            load_busy(str(path), practice(), LO, HI)
+        check_error(info.value, str(path))
