@@ -246,15 +246,14 @@ def tuned_terminals(name: str, lark: Lark) -> dict[str, st.SearchStrategy[str]]:
     return {**out, **{k: v for k, v in values.items() if k in names}}
 
 
-BUDGET = {"condition": 10, "outcome": 8, "hours": 12}
+BUDGET = {"condition": 10, "outcome": 8, "hours": 12, "when": 6}
 
 
 def generated(name: str) -> st.SearchStrategy[str]:
-    """Strings of grammar `name`: half from the grammar's own terminals, half tuned. The flat
-    grammars (a duration, a date span) go through `from_lark` itself; the recursive ones through
-    its depth-bounded subclass."""
+    """Strings of grammar `name`: half from the grammar's own terminals, half tuned. Durations (one
+    token) go through `from_lark` itself; the other grammars through its budgeted subclass."""
     lark = grammar_of(name)
-    if name in ("when", "duration"):
+    if name == "duration":
         return st.one_of(from_lark(lark, explicit=raw_terminals(lark)),
                          from_lark(lark, explicit=tuned_terminals(name, lark)))
     return st.one_of(BoundedLark(lark, raw_terminals(lark), BUDGET[name], ignore=False),
@@ -396,38 +395,43 @@ def test_outcomes(text: str, ops: bytes) -> None:
     attempt(outcome, mutate(text, ops))
 
 
-# -- durations: the grammar against the parser (which reads them with a regular expression) -------
+# -- durations and dates: two small grammars, one example each per Hypothesis example -------------
 
 VALUE_CHECKS = re.compile(r"minutes after `h` must be below 60|is longer than 400 days")
 
 
-@fuzz_settings()
-@given(text=generated("duration"), ops=edits)
-def test_durations(text: str, ops: bytes) -> None:
+def check_duration(text: str) -> None:
+    """The duration grammar against `parse_duration` (which reads durations with a regular
+    expression): what the grammar accepts parses, unless a value check refuses it."""
     try:
         got = parse_duration(text, locate)
         assert got.minutes >= 0
     except ExprError as e:
         check_error(e, text)
         assert not lark_accepts("duration", text) or VALUE_CHECKS.search(e.message), (text, e.message)
-    attempt(lambda s: parse_duration(s, locate), mutate(text, ops))
 
 
-# -- dates, times and spans (absences, `from:`, tests' `at`) ---------------------------------------
-
-@fuzz_settings()
-@given(text=generated("when"), ops=edits)
-def test_dates_and_spans(text: str, ops: bytes) -> None:
+def check_span(text: str) -> None:
+    """Absences, `from:` and tests' `at`: a span (start < end) or an ExprError; the date and time
+    readers on their own."""
     got = attempt(parse_span, text)
     if got is not None:
         start, end, whole = got
         assert isinstance(start, datetime) and isinstance(end, datetime) and start < end
         assert isinstance(whole, bool)
-    attempt(parse_span, mutate(text, ops))
-    for word in re.findall(r"\S+", text)[:4]:  # the date and time readers on their own
+    for word in re.findall(r"\S+", text)[:4]:
         for piece in word.split(".."):
             attempt(parse_date, piece)
             attempt(parse_time, piece)
+
+
+@fuzz_settings()
+@given(duration=generated("duration"), span=generated("when"), ops=edits)
+def test_durations_and_dates(duration: str, span: str, ops: bytes) -> None:
+    check_duration(duration)
+    attempt(lambda s: parse_duration(s, locate), mutate(duration, ops))
+    check_span(span)
+    check_span(mutate(span, ops))
 
 
 # -- hours -----------------------------------------------------------------------------------------

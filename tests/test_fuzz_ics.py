@@ -294,28 +294,61 @@ def expanded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return count
 
 
+TWO_WEEKS = (LO, LO + timedelta(days=14))
+
+
 def test_rrule_without_count_or_until_is_expanded_only_inside_the_window(expanded: list[int]) -> None:
     """A daily event since 2000 with no end: a two-week search expands two weeks, not 27 years."""
     busy = parse_busy_ics(ics("DTSTART:20000101T080000Z\nDTEND:20000101T083000Z\nRRULE:FREQ=DAILY",
                               "DTSTART:19000101T080000Z\nDURATION:PT10M\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
                           practice(), "open-ended.ics")
-    found = busy.between(LO, HI)
+    found = busy.between(*TWO_WEEKS)
     assert len(found) == 14 + 10
     assert expanded[0] <= 14 + 10 + 4  # what the window holds, give or take its edges
 
 
+@pytest.fixture
+def dateutil_steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the occurrences dateutil computes for recurring_ical_events (rrule._iter)."""
+    from dateutil import rrule
+
+    count = [0]
+    real = rrule.rrule._iter
+
+    def counting(self: Any) -> Iterator[Any]:
+        for x in real(self):
+            count[0] += 1
+            yield x
+
+    monkeypatch.setattr(rrule.rrule, "_iter", counting)
+    return count
+
+
+WEEK = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC))
+
+
 def test_recurrence_expansion_horizon(monkeypatch: pytest.MonkeyPatch, expanded: list[int]) -> None:
-    """An event every minute with no end: the expansion stops after MAX_OCCURRENCES occurrences
-    with a message naming the file and the period, whatever the window asked for."""
+    """An event every minute with no end: busy.py stops after MAX_OCCURRENCES occurrences, with a
+    message naming the file and the period."""
     monkeypatch.setattr(busy_module, "MAX_OCCURRENCES", 500)
     busy = parse_busy_ics(ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(),
                           "every-minute.ics")
     with pytest.raises(BusyError) as info:
-        busy.between(datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC))
-    assert info.value.message == ("every-minute.ics: more than 500 busy occurrences between 2026-12-01 and "
-                                  "2027-12-01")
+        busy.between(*WEEK)
+    assert info.value.message == "every-minute.ics: more than 500 busy occurrences between 2026-12-01 and 2026-12-08"
     assert info.value.hint and "export a shorter period" in info.value.hint
-    assert expanded[0] == 500  # the 501st is refused before it is turned into a busy time
+    assert expanded[0] == 500  # the 501st is refused before it becomes a busy time
+
+
+@pytest.mark.xfail(strict=True, reason="bug: recurring_ical_events asks dateutil for rrule.between(), which lists "
+                                       "every occurrence of the window before busy.py counts the first one")
+def test_known_bug_expansion_work_is_bounded_by_max_occurrences(monkeypatch: pytest.MonkeyPatch,
+                                                                dateutil_steps: list[int]) -> None:
+    monkeypatch.setattr(busy_module, "MAX_OCCURRENCES", 500)
+    busy = parse_busy_ics(ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(), "m.ics")
+    with pytest.raises(BusyError):
+        busy.between(*WEEK)
+    assert dateutil_steps[0] <= 2 * 500, f"dateutil computed {dateutil_steps[0]} occurrences for a limit of 500"
 
 
 def test_100000_events(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,7 +384,7 @@ def test_events_without_end_dates() -> None:
     """No DTEND and no DURATION: a date is that whole day, a date-time an instant (blocks nothing)."""
     busy = parse_busy_ics(ics("DTSTART;VALUE=DATE:20261203", "DTSTART:20261204T100000Z",
                               "DTSTART:20261201T090000Z\nRRULE:FREQ=DAILY"), practice(), "no-end.ics")
-    found = busy.between(LO, HI)
+    found = busy.between(*TWO_WEEKS)
     assert [(b.start, b.end) for b in found] == [(datetime(2026, 12, 2, 23, 0, tzinfo=UTC),
                                                   datetime(2026, 12, 3, 23, 0, tzinfo=UTC))]
 
