@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/diaryrules lint examples/*.diary.yaml
 	$(BIN)/diaryrules test examples/*.diary.yaml
-	$(BIN)/diaryrules query examples/maison-de-sante.diary.yaml reason=renewal patient=known age=54 --at 2026-12-01T10:00
+	$(BIN)/diaryrules query examples/maison-de-sante.diary.yaml reason=renewal patient=known --at 2026-12-01T10:00
+	$(BIN)/diaryrules query examples/maison-de-sante.diary.yaml reason=renewal patient=known symptoms= --at 2026-12-01T10:00
+	$(BIN)/diaryrules slots examples/maison-de-sante.diary.yaml reason=renewal patient=known symptoms= --at 2026-12-01T10:00 --limit 6
 
 # Node's opening_hours peer for the differential hours tests; skipped quietly when Node is absent.
 peers:
