@@ -423,12 +423,19 @@ def parse_duration(text: str, locate: Locate) -> Duration:
 
 # -- dates and date-time spans -----------------------------------------------------------------
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # the calendar the engine reasons over (compile.DATE_MIN/MAX)
+
+
 def parse_date(text: str, offset: int = 0) -> date:
     try:
-        return date.fromisoformat(text)
+        d = date.fromisoformat(text)
     except ValueError:
         raise ExprError(f"`{text}` is not a date", offset, hint="write dates as YYYY-MM-DD, e.g. 2026-12-24",
                         length=len(text)) from None
+    if not FIRST_YEAR <= d.year <= LAST_YEAR:
+        raise ExprError(f"`{text}` is outside the years diaryrules handles ({FIRST_YEAR}–{LAST_YEAR})", offset,
+                        hint="check the year", length=len(text), code="DR005")
+    return d
 
 
 def parse_time(text: str, offset: int = 0, allow_24: bool = True) -> int:

@@ -45,6 +45,8 @@ def parse_at(text: str, zone: Any) -> datetime:
     except ValueError:
         raise RequestError("at", f"`{text}` is not a date-time",
                            "write it as 2026-12-01T10:00 (local time of the practice)") from None
+    if not 1900 <= dt.year <= 2199:  # the years the engine reasons over
+        raise RequestError("at", f"`{text}` is outside the years diaryrules handles (1900–2199)")
     if zone is None:
         return dt
     if dt.tzinfo is None:
