@@ -138,7 +138,7 @@ def load_bytes(data: bytes, name: str = "<input>") -> Source:
 def load_text(text: str, name: str = "<input>") -> Source:
     if text.startswith("\ufeff"):  # a BOM from Windows editors is harmless
         text = text[1:]
-    text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # old Mac line ends: YAML counts them as breaks
     diags = list(_tab_indentation(text, name))
     if diags:
         return Source(name, text, None, diags)
@@ -204,6 +204,8 @@ class _Builder:
         return Span(self.name, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
     def _raw(self, start: Any, end: Any) -> str:
+        if start.line >= len(self.lines):  # a break our split does not see (NEL, U+2028): no source text
+            return ""
         if start.line == end.line:
             return self.lines[start.line][start.column:end.column] if start.line < len(self.lines) else ""
         parts = [self.lines[start.line][start.column:]]
