@@ -396,8 +396,8 @@ class _Ics:
             return None
         if str(component.get("TRANSP", "")).upper() == "TRANSPARENT":
             return None
-        start = _instant(occurrence.start, zone)
-        end = _instant(occurrence.end, zone) if occurrence.end is not None else start
+        start = _instant(occurrence.start, zone, where)
+        end = _instant(occurrence.end, zone, where) if occurrence.end is not None else start
         if end <= start:
             return None
         who = component.get(PRACTITIONER_PROPERTY)
@@ -435,7 +435,10 @@ def _plain(error: Exception) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def _instant(value: Any, zone: tzinfo) -> datetime:
+def _instant(value: Any, zone: tzinfo, where: str = "") -> datetime:
+    if isinstance(value, date) and not 1900 <= value.year <= 2199:  # the years the engine reasons over
+        raise BusyError(f"{where}: a date in year {value.year} is outside the years diaryrules handles "
+                        "(1900–2199)", "check the event's dates")
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=zone)
@@ -493,7 +496,8 @@ def _check_event(component: Any, meta: _Event, name: str, practice: Any) -> None
             values.setdefault(prop, value)
     start, end = values.get("DTSTART"), values.get("DTEND")
     if isinstance(start, date) and isinstance(end, date) and type(start) is type(end):
-        if _instant(end, practice.zone) < _instant(start, practice.zone):
+        where = f"{name}:{meta.at('DTSTART')}"
+        if _instant(end, practice.zone, where) < _instant(start, practice.zone, where):
             raise BusyError(f"{name}:{meta.at('DTEND')}: this event ends before it starts")
     if "RRULE" in meta.props:
         from dateutil.rrule import rrulestr

@@ -70,7 +70,14 @@ def _shown(v: Any) -> str:
     """A value as the user would have typed it (JSON spelling)."""
     import json
 
-    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 64:
+        return "a number too large"
+    try:
+        return json.dumps(v, ensure_ascii=False)
+    except (TypeError, ValueError):  # a Python value JSON has no spelling for (set, bytes …)
+        return type(v).__name__
 
 
 def _check_value(attr: Any, key: str, v: Any) -> Any:
@@ -105,7 +112,7 @@ def _check_value(attr: Any, key: str, v: Any) -> Any:
         items = v if isinstance(v, list) else [x for x in str(v).split(",") if x.strip()] if v != "" else []
         out = set()
         for item in items:
-            s = str(item).strip()
+            s = _shown(item).strip() if not isinstance(item, str) else item.strip()
             if s not in attr.values:
                 near = did_you_mean(s, attr.values)
                 raise RequestError(key, f"`{s}` is not a known value of `{key}`: {attr.describe()}",

@@ -1,40 +1,51 @@
 """Grammar-driven fuzzing of every expression parser: conditions, outcomes, durations, dates/spans, hours.
 
 Acceptance (issue "Hostile and broken input"): strings generated from each Lark grammar with
-`hypothesis.extra.lark.from_lark` — the grammar objects our parsers use, `diaryrules.parse.parser(name)`
-and `diaryrules.hours._parser()` — plus mutations of those strings (insert / delete / swap / replace
+`hypothesis.extra.lark` — from the grammar objects our parsers use, `diaryrules.parse.parser(name)` and
+`diaryrules.hours._parser()` — plus mutations of those strings (insert / delete / swap / replace
 characters, with confusables, control characters, quotes, brackets …) never give a traceback or a
 hang: every outcome is a value or an `ExprError` with a plain message and an offset inside the string.
 
-Each test runs 5,000 derandomized examples (fixed seeds, no example database) and checks, on every
-example:
-  * the generated string, then each mutation of it, through the public parser: a value or ExprError;
-  * an ExprError's offset lies inside the string (0..len) and its message is one line of text;
+Each test runs 5,000 derandomized examples (fixed seeds, no example database; FUZZ_EXAMPLES changes
+the number) and checks, on every example:
+  * the generated string, then a mutation of it, through the public parser: a value or ExprError;
+  * an ExprError's offset lies inside the string (0..len), its code is DR003 (DR005 for a date
+    outside the years handled) and its message is plain text;
   * the grammar and our parser agree: what Lark accepts, we accept, unless a value or limit check
     refuses it with an ExprError (a date that does not exist, `1h75`, more than 50 nested `(` …);
   * conditions and outcomes survive a round trip: printing the AST and parsing it again gives the
     same AST (positions aside);
   * a parsed hours expression can be evaluated on a few tricky days (leap day, ISO week 53, DST).
-Generation uses two flavours per grammar: the raw `from_lark` strategy (terminals drawn from the
-grammar's own regular expressions, whitespace only now and then), and a "tuned" one whose
-keywords are padded with spaces and whose names, numbers and times are mostly realistic, so that
-most strings parse and the later stages are reached.
+
+Generation. Durations go through `from_lark` itself. The recursive grammars go through
+`BoundedLark`, a subclass of `from_lark`'s own strategy class (`LarkStrategy`: the same compiled
+grammar, the same draw per nonterminal) with a budget of nonterminal expansions, after which every
+nonterminal takes its shortest way out: plain `from_lark` draws strings of thousands of symbols and
+cost 150-250 ms per example here, which 5,000 examples per grammar cannot afford. Two flavours per
+grammar: terminals from pools drawn once from the grammar's own regular expressions, and "tuned"
+terminals (keywords padded with spaces, mostly realistic names, numbers, dates and times) so that
+most strings parse and the later stages are reached. Mutations are encoded as one byte string
+(one draw for all edits of an example).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import random
 import re
+import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import LarkStrategy, from_lark
 from lark import Lark
-from lark.grammar import Terminal
 from lark.exceptions import LarkError
+from lark.grammar import Terminal
 
 from diaryrules import hours as hours_mod
 from diaryrules.diagnostics import ExprError, Span
@@ -50,16 +61,26 @@ from diaryrules.parse import (
     parse_time,
     parser,
 )
-from diaryrules.syntax import And, Always, Cond, Not, Or, Outcome
+from diaryrules.syntax import Always, And, Cond, Not, Or, Outcome
 from diaryrules.syntax import Test as CondTest
 
-EXAMPLES = int(__import__("os").environ.get("FUZZ_N", "5000"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5000"))
 
 
 def fuzz_settings(n: int = EXAMPLES) -> Any:
-    return settings(max_examples=n, derandomize=True, deadline=None, database=None, print_blob=False,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much, HealthCheck.large_base_example])
+    return settings(
+        max_examples=n,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=False,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.large_base_example,
+        ],
+    )
 
 
 def locate(offset: int, length: int) -> Span:
@@ -67,6 +88,7 @@ def locate(offset: int, length: int) -> Span:
 
 
 # -- the grammars, as our parsers load them --------------------------------------------------------
+
 
 @functools.cache
 def grammar_of(name: str) -> Lark:
@@ -76,10 +98,17 @@ def grammar_of(name: str) -> Lark:
     used = hours_mod._parser() if name == "hours" else parser(name)
     if hasattr(used, "grammar"):
         return used
-    fresh = Lark.open_from_package("diaryrules.grammar", f"{name}.lark", ("",), parser="lalr",
-                                   propagate_positions=True, maybe_placeholders=False)
-    assert sorted((t.name, t.pattern.value) for t in fresh.terminals) == \
-        sorted((t.name, t.pattern.value) for t in used.terminals)
+    fresh = Lark.open_from_package(
+        "diaryrules.grammar",
+        f"{name}.lark",
+        ("",),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+    assert sorted((t.name, t.pattern.value) for t in fresh.terminals) == sorted(
+        (t.name, t.pattern.value) for t in used.terminals
+    )
     return fresh
 
 
@@ -90,8 +119,9 @@ class BoundedLark(LarkStrategy):
     thousands. Terminals come from `explicit` (pools drawn once from the grammar's own regular
     expressions, or realistic values); ignored whitespace only when `ignore`."""
 
-    def __init__(self, grammar: Lark, explicit: dict[str, st.SearchStrategy[str]], budget: int,
-                 ignore: bool = True) -> None:
+    def __init__(
+        self, grammar: Lark, explicit: dict[str, st.SearchStrategy[str]], budget: int, ignore: bool = True
+    ) -> None:
         super().__init__(grammar, None, explicit, st.characters(codec="utf-8"))
         self.budget = budget
         self.ignore = ignore
@@ -194,8 +224,11 @@ def raw_terminals(lark: Lark) -> dict[str, st.SearchStrategy[str]]:
     """Each terminal from its own regular expression, followed now and then by a piece of the
     grammar's ignored whitespace (decided when the pool is made: no draw per symbol)."""
     ignored = [t for t in lark.terminals if t.name in lark.ignore_tokens]
-    spaces = ["", "", ""] + (list(regex_pool(ignored[0].pattern.to_regexp()).elements)[:6]  # type: ignore
-                             if ignored else [" "])
+    spaces = ["", "", ""] + (
+        list(regex_pool(ignored[0].pattern.to_regexp()).elements)[:6]  # type: ignore
+        if ignored
+        else [" "]
+    )
     out: dict[str, st.SearchStrategy[str]] = {}
     for t in lark.terminals:
         if type(t.pattern).__name__ == "PatternStr":
@@ -206,21 +239,107 @@ def raw_terminals(lark: Lark) -> dict[str, st.SearchStrategy[str]]:
     return out
 
 
-KEYWORDS = {"or", "and", "not", "always", "is", "in", "has", "any", "all", "none", "book", "by", "validate",
-            "within", "callback", "redirect", "refuse", "transfer", "else", "with", "at", "notice",
-            "duration"}
-NAMES = ["reason", "patient", "age", "pregnant", "symptoms", "urgency", "practitioner", "site", "call.day",
-         "call.time", "call.date", "call.holiday", "call.school-holiday", "consultation", "renewal",
-         "first-visit", "known", "new", "martin", "nguyen", "chest_pain", "emergency", "centre", "_x",
-         "a-b-c", "Mo", "yes", "no", "x" * 60, "is_", "and-", "notice2", "a.b.c"]
+KEYWORDS = {
+    "or",
+    "and",
+    "not",
+    "always",
+    "is",
+    "in",
+    "has",
+    "any",
+    "all",
+    "none",
+    "book",
+    "by",
+    "validate",
+    "within",
+    "callback",
+    "redirect",
+    "refuse",
+    "transfer",
+    "else",
+    "with",
+    "at",
+    "notice",
+    "duration",
+}
+NAMES = [
+    "reason",
+    "patient",
+    "age",
+    "pregnant",
+    "symptoms",
+    "urgency",
+    "practitioner",
+    "site",
+    "call.day",
+    "call.time",
+    "call.date",
+    "call.holiday",
+    "call.school-holiday",
+    "consultation",
+    "renewal",
+    "first-visit",
+    "known",
+    "new",
+    "martin",
+    "nguyen",
+    "chest_pain",
+    "emergency",
+    "centre",
+    "_x",
+    "a-b-c",
+    "Mo",
+    "yes",
+    "no",
+    "x" * 60,
+    "is_",
+    "and-",
+    "notice2",
+    "a.b.c",
+]
 INTS = ["0", "1", "5", "16", "18", "65", "120", "121", "007", "99999", "1" + "0" * 30, "9" * 400]
-DATES = ["2026-12-24", "2027-01-02", "2026-02-29", "2028-02-29", "2026-13-01", "2026-00-10", "0000-00-00",
-         "9999-12-31", "0001-01-01", "1900-01-01", "2100-12-31"]
+DATES = [
+    "2026-12-24",
+    "2027-01-02",
+    "2026-02-29",
+    "2028-02-29",
+    "2026-13-01",
+    "2026-00-10",
+    "0000-00-00",
+    "9999-12-31",
+    "0001-01-01",
+    "1900-01-01",
+    "2100-12-31",
+]
 TIMES = ["00:00", "08:30", "12:00", "18:59", "23:59", "24:00", "24:01", "25:00", "7:30", "99:99", "00:60"]
-DURATIONS = ["0min", "5min", "15min", "90min", "1h", "1h30", "1h59", "1h60", "2d", "3w", "400d", "401d", "58w",
-             "9600h", "99999999999999999999d"]
-MESSAGES = ['"Je vous passe le cabinet."', '""', '"a \\"quoted\\" word"', '"\\\\"', '"é😀\u202e"',
-            '"line\nbreak"', '"' + "x" * 300 + '"']
+DURATIONS = [
+    "0min",
+    "5min",
+    "15min",
+    "90min",
+    "1h",
+    "1h30",
+    "1h59",
+    "1h60",
+    "2d",
+    "3w",
+    "400d",
+    "401d",
+    "58w",
+    "9600h",
+    "99999999999999999999d",
+]
+MESSAGES = [
+    '"Je vous passe le cabinet."',
+    '""',
+    '"a \\"quoted\\" word"',
+    '"\\\\"',
+    '"é😀\u202e"',
+    '"line\nbreak"',
+    '"' + "x" * 300 + '"',
+]
 
 
 def padded(words: list[str]) -> st.SearchStrategy[str]:
@@ -234,14 +353,28 @@ def tuned_terminals(name: str, lark: Lark) -> dict[str, st.SearchStrategy[str]]:
         if type(t.pattern).__name__ == "PatternStr":
             out[t.name] = st.just(f" {t.pattern.value} ")
     if name == "hours":
-        return {**out, "TIME": st.sampled_from(TIMES), "YEAR": st.sampled_from(["2026", "2027", "2099", "1900"]),
-                "INT": st.sampled_from(["01", "5", "24", "31", "53", "54", "0", "99999"]),
-                "WEEKDAY": padded(list(hours_mod.WEEKDAYS)), "MONTH": padded(list(hours_mod.MONTHS)),
-                "HOLIDAY": padded(["PH", "SH"]), "STATE": padded(["off", "closed", "open"]),
-                "WEEK": padded(["week"]), "COMMENT": st.sampled_from(['"sur rendez-vous"', '"x"']),
-                "TCOMMA": st.just(","), "DCOMMA": st.just(",")}
-    values = {"NAME": padded(NAMES), "INT": padded(INTS), "DATE": padded(DATES), "TIME": padded(TIMES),
-              "DURATION": padded(DURATIONS), "STRING": padded(MESSAGES)}
+        return {
+            **out,
+            "TIME": st.sampled_from(TIMES),
+            "YEAR": st.sampled_from(["2026", "2027", "2099", "1900"]),
+            "INT": st.sampled_from(["01", "5", "24", "31", "53", "54", "0", "99999"]),
+            "WEEKDAY": padded(list(hours_mod.WEEKDAYS)),
+            "MONTH": padded(list(hours_mod.MONTHS)),
+            "HOLIDAY": padded(["PH", "SH"]),
+            "STATE": padded(["off", "closed", "open"]),
+            "WEEK": padded(["week"]),
+            "COMMENT": st.sampled_from(['"sur rendez-vous"', '"x"']),
+            "TCOMMA": st.just(","),
+            "DCOMMA": st.just(","),
+        }
+    values = {
+        "NAME": padded(NAMES),
+        "INT": padded(INTS),
+        "DATE": padded(DATES),
+        "TIME": padded(TIMES),
+        "DURATION": padded(DURATIONS),
+        "STRING": padded(MESSAGES),
+    }
     names = {t.name for t in lark.terminals}
     return {**out, **{k: v for k, v in values.items() if k in names}}
 
@@ -254,21 +387,107 @@ def generated(name: str) -> st.SearchStrategy[str]:
     token) go through `from_lark` itself; the other grammars through its budgeted subclass."""
     lark = grammar_of(name)
     if name == "duration":
-        return st.one_of(from_lark(lark, explicit=raw_terminals(lark)),
-                         from_lark(lark, explicit=tuned_terminals(name, lark)))
-    return st.one_of(BoundedLark(lark, raw_terminals(lark), BUDGET[name], ignore=False),
-                     BoundedLark(lark, tuned_terminals(name, lark), BUDGET[name], ignore=False))
+        return st.one_of(
+            from_lark(lark, explicit=raw_terminals(lark)),
+            from_lark(lark, explicit=tuned_terminals(name, lark)),
+        )
+    return st.one_of(
+        BoundedLark(lark, raw_terminals(lark), BUDGET[name], ignore=False),
+        BoundedLark(lark, tuned_terminals(name, lark), BUDGET[name], ignore=False),
+    )
 
 
 # -- mutations -------------------------------------------------------------------------------------
 
-PALETTE = ["(", ")", "{", "}", ",", ".", "..", '"', "'", "\\", "=", "==", "<", ">=", "-", ":", ";", "/", "[",
-           "]", "0", "9", "99999", "x", "_", " ", "  ", "\t", "\n", "\r\n", "\r", "\x00", "\x0b", "\x0c",
-           "\x1b", "\x7f", "\x85", "\ufeff", "\u00a0", "\u200b", "\u2028", "\u202e", "а", "о", "е", "é", "ß",
-           "\u0301", "１", "٣", "😀", "\U0010ffff", "not ", "and ", "or ", "is ", "in ", "has any ", "always",
-           "else book ", "with ", "within ", "book ", "2026-12-24", "08:30", "24:00", "15min", "1h30", "3w",
-           "24/7", "PH", "SH", "Mo-Fr", "Sa", "Dec 24", "week ", "off", '"c"', "sunrise", "+", "||", "&&",
-           "(" * 60, "not " * 60, "9" * 400, "{" * 60, "else book " * 60]
+PALETTE = [
+    "(",
+    ")",
+    "{",
+    "}",
+    ",",
+    ".",
+    "..",
+    '"',
+    "'",
+    "\\",
+    "=",
+    "==",
+    "<",
+    ">=",
+    "-",
+    ":",
+    ";",
+    "/",
+    "[",
+    "]",
+    "0",
+    "9",
+    "99999",
+    "x",
+    "_",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    "\x00",
+    "\x0b",
+    "\x0c",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\ufeff",
+    "\u00a0",
+    "\u200b",
+    "\u2028",
+    "\u202e",
+    "а",
+    "о",
+    "е",
+    "é",
+    "ß",
+    "\u0301",
+    "１",
+    "٣",
+    "😀",
+    "\U0010ffff",
+    "not ",
+    "and ",
+    "or ",
+    "is ",
+    "in ",
+    "has any ",
+    "always",
+    "else book ",
+    "with ",
+    "within ",
+    "book ",
+    "2026-12-24",
+    "08:30",
+    "24:00",
+    "15min",
+    "1h30",
+    "3w",
+    "24/7",
+    "PH",
+    "SH",
+    "Mo-Fr",
+    "Sa",
+    "Dec 24",
+    "week ",
+    "off",
+    '"c"',
+    "sunrise",
+    "+",
+    "||",
+    "&&",
+    "(" * 60,
+    "not " * 60,
+    "9" * 400,
+    "{" * 60,
+    "else book " * 60,
+]
 
 
 def mutate(text: str, ops: bytes) -> str:
@@ -276,19 +495,19 @@ def mutate(text: str, ops: bytes) -> str:
     palette entry, a position), so that a whole list of edits costs Hypothesis one draw."""
     s = list(text)
     for k in range(0, len(ops) - 3, 4):
-        kind, pick, hi, lo = ops[k:k + 4]
+        kind, pick, hi, lo = ops[k : k + 4]
         n = len(s)
         at = (hi * 256 + lo) % (n + 1)
         payload = PALETTE[pick % len(PALETTE)] if pick < 200 else chr(0x80 + pick * 97 % 0x2F00)
         if kind % 4 == 0:
             s[at:at] = list(payload)
         elif kind % 4 == 1 and n:
-            del s[at:at + 1 + pick % 4]
+            del s[at : at + 1 + pick % 4]
         elif kind % 4 == 2 and n:
             b = (at + 1 + pick) % n
             s[at % n], s[b] = s[b], s[at % n]
         else:
-            s[at:at + 1] = list(payload)
+            s[at : at + 1] = list(payload)
     return "".join(s)
 
 
@@ -305,7 +524,7 @@ def check_error(e: ExprError, text: str) -> None:
     assert "Traceback" not in e.message and "Token(" not in e.message, e.message
     assert 0 <= e.offset <= len(text), (e.offset, len(text), e.message)
     assert e.length >= 1
-    assert e.code == "DR003"
+    assert e.code in ("DR003", "DR005")  # DR005: a date outside the years handled
     assert e.hint is None or (isinstance(e.hint, str) and e.hint.strip())
 
 
@@ -360,12 +579,15 @@ def outcome(text: str) -> Outcome:
 
 # -- conditions ------------------------------------------------------------------------------------
 
+
 @fuzz_settings()
 @given(text=generated("condition"), ops=edits)
 def test_conditions(text: str, ops: bytes) -> None:
     got = attempt(cond, text)
     if got is None and within_limits(text):
-        assert not lark_accepts("condition", text), f"the grammar accepts {text!r} but parse_condition refuses it"
+        assert not lark_accepts("condition", text), (
+            f"the grammar accepts {text!r} but parse_condition refuses it"
+        )
     if got is not None:
         printed = str(got)
         if within_limits(printed):
@@ -436,9 +658,19 @@ def test_durations_and_dates(duration: str, span: str, ops: bytes) -> None:
 
 # -- hours -----------------------------------------------------------------------------------------
 
-DAYS = [date(2026, 12, 24), date(2026, 12, 31), date(2027, 1, 1), date(2028, 2, 29), date(2026, 3, 29),
-        date(2026, 10, 25), date(2099, 12, 31), date(1901, 1, 1)]
-CALENDAR = hours_mod._FreeHolidays(public=frozenset({date(2027, 1, 1)}), school=frozenset({date(2026, 12, 24)}))
+DAYS = [
+    date(2026, 12, 24),
+    date(2026, 12, 31),
+    date(2027, 1, 1),
+    date(2028, 2, 29),
+    date(2026, 3, 29),
+    date(2026, 10, 25),
+    date(2099, 12, 31),
+    date(1901, 1, 1),
+]
+CALENDAR = hours_mod._FreeHolidays(
+    public=frozenset({date(2027, 1, 1)}), school=frozenset({date(2026, 12, 24)})
+)
 
 
 def check_hours(expr: HoursExpr) -> None:
@@ -456,3 +688,21 @@ def test_hours(text: str, ops: bytes) -> None:
     mutated = attempt(parse_hours, mutate(text, ops))
     if mutated is not None:
         check_hours(mutated)
+
+
+# -- expressions that once crashed a parser (tests/fuzz/run_atheris.py saves them) -------------------
+
+CRASHES = Path(__file__).parent / "fixtures" / "crashes"
+
+
+@pytest.mark.parametrize(
+    "saved",
+    sorted(CRASHES.glob("atheris-expressions-*.txt")) if CRASHES.exists() else [],
+    ids=lambda p: p.name,
+)
+def test_saved_expression_crashes(saved: Path) -> None:
+    """`GRAMMAR\\nTEXT`: the parser of that grammar gives a value or an ExprError."""
+    sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
+    import run_atheris
+
+    run_atheris.check_expression(saved.read_bytes())

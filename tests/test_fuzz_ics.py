@@ -46,9 +46,19 @@ SECRET = "SECRET-PATIENT"  # in every SUMMARY/DESCRIPTION: must never reach a me
 
 
 def fuzz_settings(n: int = EXAMPLES) -> Any:
-    return settings(max_examples=n, derandomize=True, deadline=None, database=None, print_blob=False,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much, HealthCheck.large_base_example])
+    return settings(
+        max_examples=n,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=False,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.large_base_example,
+        ],
+    )
 
 
 @cache
@@ -73,37 +83,112 @@ def short_expansion_limit(seconds: float = 1.0) -> Iterator[None]:
 
 # -- calendars from pieces -------------------------------------------------------------------------
 
-DTSTARTS = ["DTSTART:20261201T100000Z", "DTSTART:20261201T100000", "DTSTART;TZID=Europe/Paris:20261201T100000",
-            "DTSTART;VALUE=DATE:20261224", "DTSTART:20261224", "DTSTART;TZID=Mars/Olympus:20261201T100000",
-            "DTSTART;TZID=\"Europe/Paris\":20261201T100000", "DTSTART;TZID=Custom/Zone:20261201T100000",
-            "DTSTART:20261301T100000", "DTSTART:2026-12-01 10:00", "DTSTART:", "DTSTART:20000101T080000Z",
-            "DTSTART:99991231T235900Z", "DTSTART:00010101T000000", "DTSTART:20260329T023000",
-            "DTSTART;TZID=Europe/Paris:20261025T023000", "DTSTART;VALUE=DATE:20261201T100000"]
-DTENDS = ["DTEND:20261201T110000Z", "DTEND:20261201T090000Z", "DTEND;TZID=Europe/Paris:20261201T103000",
-          "DTEND;VALUE=DATE:20261226", "DTEND:20261201T100000Z", "DTEND;TZID=Nowhere/Zone:20261201T110000",
-          "DTEND:garbage", "DURATION:PT30M", "DURATION:P1D", "DURATION:-PT1H", "DURATION:P99999D", "DURATION:PT",
-          "DURATION:P1W2D", "DTEND:99991231T235959Z"]
-RRULES = ["RRULE:FREQ=DAILY;COUNT=3", "RRULE:FREQ=WEEKLY;BYDAY=TU", "RRULE:FREQ=DAILY",
-          "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270630T000000Z", "RRULE:FREQ=HOURLY", "RRULE:FREQ=MINUTELY;INTERVAL=5",
-          "RRULE:FREQ=MONTHLY;BYMONTHDAY=-1", "RRULE:FREQ=YEARLY", "RRULE:FREQ=FORTNIGHTLY", "RRULE:FREQ=DAILY;COUNT=0",
-          "RRULE:FREQ=DAILY;INTERVAL=0", "RRULE:FREQ=DAILY;COUNT=99999999999999999999", "RRULE:",
-          "RRULE:FREQ=WEEKLY;UNTIL=20261201", "RRULE:FREQ=DAILY;UNTIL=19991231T000000Z", "RRULE:BYDAY=TU",
-          "RRULE:FREQ=WEEKLY;BYDAY=XX", "RRULE:FREQ=DAILY;BYHOUR=25"]
-OTHERS = ["EXDATE:20261202T100000Z", "EXDATE;TZID=Europe/Paris:20261208T100000,20261209T100000", "EXDATE:bad",
-          "RDATE:20261203T150000Z", "RDATE;VALUE=PERIOD:20261203T150000Z/PT1H", "RDATE:20261301",
-          "RECURRENCE-ID:20261202T100000Z", "RECURRENCE-ID;TZID=Mars/Olympus:20261202T100000",
-          "STATUS:CANCELLED", "STATUS:cancelled", "TRANSP:TRANSPARENT", "TRANSP:OPAQUE", "UID:a@x", "UID:a@x",
-          "X-DIARYRULES-PRACTITIONER:martin", "X-DIARYRULES-PRACTITIONER:nguyen", "X-DIARYRULES-PRACTITIONER:martn",
-          "X-DIARYRULES-PRACTITIONER:mаrtin", "X-DIARYRULES-PRACTITIONER:", f"SUMMARY:{SECRET} (consultation)",
-          f"DESCRIPTION:{SECRET}\\, 06 00 00 00 00", f"SUMMARY;LANGUAGE=fr:{SECRET}", "ATTENDEE;CN=Bob:mailto:b@x",
-          f"SUMMARY:{SECRET} a very long line that is folded\r\n  onto the next one", "DTSTAMP:20261120T090000Z",
-          "SEQUENCE:2", "X-UNKNOWN;P=\"a:b\":value"]
-COMPONENTS = ["BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT15M\nEND:VALARM", "BEGIN:VTODO\nEND:VTODO", "BEGIN:VEVENT",
-              "END:VEVENT", "END:VCALENDAR", "BEGIN:VCALENDAR", "not an ics line", ""]
-HEADERS = ["VERSION:2.0", "PRODID:-//fuzz//EN", "X-WR-CALNAME:Agenda Dr Martin", "X-WR-CALNAME:nguyen",
-           "X-DIARYRULES-PRACTITIONER:nguyen", "X-DIARYRULES-PRACTITIONER:ghost", "CALSCALE:GREGORIAN",
-           "BEGIN:VTIMEZONE\nTZID:Custom/Zone\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0300\n"
-           "TZOFFSETTO:+0300\nEND:STANDARD\nEND:VTIMEZONE", "BEGIN:VTIMEZONE\nTZID:Broken/Zone\nEND:VTIMEZONE"]
+DTSTARTS = [
+    "DTSTART:20261201T100000Z",
+    "DTSTART:20261201T100000",
+    "DTSTART;TZID=Europe/Paris:20261201T100000",
+    "DTSTART;VALUE=DATE:20261224",
+    "DTSTART:20261224",
+    "DTSTART;TZID=Mars/Olympus:20261201T100000",
+    'DTSTART;TZID="Europe/Paris":20261201T100000',
+    "DTSTART;TZID=Custom/Zone:20261201T100000",
+    "DTSTART:20261301T100000",
+    "DTSTART:2026-12-01 10:00",
+    "DTSTART:",
+    "DTSTART:20000101T080000Z",
+    "DTSTART:99991231T235900Z",
+    "DTSTART:00010101T000000",
+    "DTSTART:20260329T023000",
+    "DTSTART;TZID=Europe/Paris:20261025T023000",
+    "DTSTART;VALUE=DATE:20261201T100000",
+]
+DTENDS = [
+    "DTEND:20261201T110000Z",
+    "DTEND:20261201T090000Z",
+    "DTEND;TZID=Europe/Paris:20261201T103000",
+    "DTEND;VALUE=DATE:20261226",
+    "DTEND:20261201T100000Z",
+    "DTEND;TZID=Nowhere/Zone:20261201T110000",
+    "DTEND:garbage",
+    "DURATION:PT30M",
+    "DURATION:P1D",
+    "DURATION:-PT1H",
+    "DURATION:P99999D",
+    "DURATION:PT",
+    "DURATION:P1W2D",
+    "DTEND:99991231T235959Z",
+]
+RRULES = [
+    "RRULE:FREQ=DAILY;COUNT=3",
+    "RRULE:FREQ=WEEKLY;BYDAY=TU",
+    "RRULE:FREQ=DAILY",
+    "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270630T000000Z",
+    "RRULE:FREQ=HOURLY",
+    "RRULE:FREQ=MINUTELY;INTERVAL=5",
+    "RRULE:FREQ=MONTHLY;BYMONTHDAY=-1",
+    "RRULE:FREQ=YEARLY",
+    "RRULE:FREQ=FORTNIGHTLY",
+    "RRULE:FREQ=DAILY;COUNT=0",
+    "RRULE:FREQ=DAILY;INTERVAL=0",
+    "RRULE:FREQ=DAILY;COUNT=99999999999999999999",
+    "RRULE:",
+    "RRULE:FREQ=WEEKLY;UNTIL=20261201",
+    "RRULE:FREQ=DAILY;UNTIL=19991231T000000Z",
+    "RRULE:BYDAY=TU",
+    "RRULE:FREQ=WEEKLY;BYDAY=XX",
+    "RRULE:FREQ=DAILY;BYHOUR=25",
+]
+OTHERS = [
+    "EXDATE:20261202T100000Z",
+    "EXDATE;TZID=Europe/Paris:20261208T100000,20261209T100000",
+    "EXDATE:bad",
+    "RDATE:20261203T150000Z",
+    "RDATE;VALUE=PERIOD:20261203T150000Z/PT1H",
+    "RDATE:20261301",
+    "RECURRENCE-ID:20261202T100000Z",
+    "RECURRENCE-ID;TZID=Mars/Olympus:20261202T100000",
+    "STATUS:CANCELLED",
+    "STATUS:cancelled",
+    "TRANSP:TRANSPARENT",
+    "TRANSP:OPAQUE",
+    "UID:a@x",
+    "UID:a@x",
+    "X-DIARYRULES-PRACTITIONER:martin",
+    "X-DIARYRULES-PRACTITIONER:nguyen",
+    "X-DIARYRULES-PRACTITIONER:martn",
+    "X-DIARYRULES-PRACTITIONER:mаrtin",
+    "X-DIARYRULES-PRACTITIONER:",
+    f"SUMMARY:{SECRET} (consultation)",
+    f"DESCRIPTION:{SECRET}\\, 06 00 00 00 00",
+    f"SUMMARY;LANGUAGE=fr:{SECRET}",
+    "ATTENDEE;CN=Bob:mailto:b@x",
+    f"SUMMARY:{SECRET} a very long line that is folded\r\n  onto the next one",
+    "DTSTAMP:20261120T090000Z",
+    "SEQUENCE:2",
+    'X-UNKNOWN;P="a:b":value',
+]
+COMPONENTS = [
+    "BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT15M\nEND:VALARM",
+    "BEGIN:VTODO\nEND:VTODO",
+    "BEGIN:VEVENT",
+    "END:VEVENT",
+    "END:VCALENDAR",
+    "BEGIN:VCALENDAR",
+    "not an ics line",
+    "",
+]
+HEADERS = [
+    "VERSION:2.0",
+    "PRODID:-//fuzz//EN",
+    "X-WR-CALNAME:Agenda Dr Martin",
+    "X-WR-CALNAME:nguyen",
+    "X-DIARYRULES-PRACTITIONER:nguyen",
+    "X-DIARYRULES-PRACTITIONER:ghost",
+    "CALSCALE:GREGORIAN",
+    "BEGIN:VTIMEZONE\nTZID:Custom/Zone\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0300\n"
+    "TZOFFSETTO:+0300\nEND:STANDARD\nEND:VTIMEZONE",
+    "BEGIN:VTIMEZONE\nTZID:Broken/Zone\nEND:VTIMEZONE",
+]
 
 
 def pick(options: list[str], byte: int) -> str:
@@ -119,7 +204,7 @@ def calendar_text(recipe: bytes) -> tuple[str, bool, bool]:
     flags = r[0]
     lines = ["BEGIN:VCALENDAR"] + [pick(HEADERS, r[0] >> k) for k in range(flags % 3)]
     for k in range(1, len(r) - 6, 7):
-        f, start, end, rrule, o1, o2, comp = r[k:k + 7]
+        f, start, end, rrule, o1, o2, comp = r[k : k + 7]
         lines += ["BEGIN:VEVENT", f"UID:{o1 % 5}@fuzz"]
         if f % 11 != 10:
             lines.append(pick(DTSTARTS, start))
@@ -137,28 +222,54 @@ def calendar_text(recipe: bytes) -> tuple[str, bool, bool]:
     return "\n".join(lines) + "\n", bool(flags & 0x40), flags % 7 == 6
 
 
-PALETTE = [b":", b";", b"=", b",", b"\r\n", b"\n", b" ", b"\t", b"Z", b"T", b"0", b"9", b"-", b"\"", b"\\",
-           b"BEGIN:VEVENT\n", b"END:VEVENT\n", b"END:VCALENDAR\n", b"\xef\xbb\xbf", b"\xff", b"\xc3", b"\x00",
-           b"\xe2\x80\xa8", b"RRULE:FREQ=DAILY\n", b"TZID=Mars/Olympus", b"99999999", b"\n "]
+PALETTE = [
+    b":",
+    b";",
+    b"=",
+    b",",
+    b"\r\n",
+    b"\n",
+    b" ",
+    b"\t",
+    b"Z",
+    b"T",
+    b"0",
+    b"9",
+    b"-",
+    b'"',
+    b"\\",
+    b"BEGIN:VEVENT\n",
+    b"END:VEVENT\n",
+    b"END:VCALENDAR\n",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3",
+    b"\x00",
+    b"\xe2\x80\xa8",
+    b"RRULE:FREQ=DAILY\n",
+    b"TZID=Mars/Olympus",
+    b"99999999",
+    b"\n ",
+]
 
 
 def mutate(data: bytes, ops: bytes) -> bytes:
     """Byte edits, 4 bytes of `ops` each: insert / delete / swap / replace at a position."""
     buf = bytearray(data)
     for k in range(0, len(ops) - 3, 4):
-        kind, pick, hi, lo = ops[k:k + 4]
+        kind, pick, hi, lo = ops[k : k + 4]
         n = len(buf)
         at = (hi * 256 + lo) % (n + 1)
         payload = PALETTE[pick % len(PALETTE)]
         if kind % 4 == 0:
             buf[at:at] = payload
         elif kind % 4 == 1 and n:
-            del buf[at:at + 1 + pick % 8]
+            del buf[at : at + 1 + pick % 8]
         elif kind % 4 == 2 and n:
             b = (at + 1 + pick) % n
             buf[at % n], buf[b] = buf[b], buf[at % n]
         else:
-            buf[at:at + len(payload)] = payload
+            buf[at : at + len(payload)] = payload
     return bytes(buf)
 
 
@@ -174,6 +285,7 @@ def calendars(draw: Any) -> tuple[str, bytes]:
 
 
 # -- oracles ---------------------------------------------------------------------------------------
+
 
 def check_error(e: BusyError, name: str) -> None:
     assert isinstance(e.message, str) and e.message.strip(), e
@@ -205,16 +317,6 @@ def save_crash(name: str, data: bytes) -> None:
     (CRASHES / f"busy-{hashlib.sha1(data).hexdigest()[:8]}-{name}").write_bytes(data)
 
 
-# Known bugs (reported; pinned by the strict xfails below, so that the filter goes once they are fixed).
-YEAR_ONE = re.compile(rb"(DTSTART|DTEND)[^:\n]*:0001\d{4}")
-
-
-def known_bug(error: BaseException, data: bytes) -> str | None:
-    if isinstance(error, OverflowError) and YEAR_ONE.search(data):
-        return "busy._instant: a date in year 1, local to the practice, is before datetime's first UTC instant"
-    return None
-
-
 def read(path: Path) -> None:
     name = str(path)
     try:
@@ -225,11 +327,6 @@ def read(path: Path) -> None:
         check_error(e, name)
         statistic("BusyError: " + re.sub(r"`[^`]*`|[0-9]+", "…", e.message.split(": ", 1)[-1])[:50])
         return
-    except OverflowError as e:
-        if known_bug(e, path.read_bytes()):
-            statistic("known bug")
-            return
-        raise
     assert isinstance(busy, Busy)
     check_intervals(found)
     statistic(f"busy times: {min(len(found), 3)}{'+' if len(found) >= 3 else ''}")
@@ -239,8 +336,11 @@ def read(path: Path) -> None:
 @given(case=calendars())
 def test_random_calendars(tmp_path_factory: pytest.TempPathFactory, case: tuple[str, bytes]) -> None:
     name, data = case
-    folder = tmp_path_factory.mktemp("ics", numbered=True) if not hasattr(test_random_calendars, "dir") else \
-        test_random_calendars.dir  # type: ignore[attr-defined]
+    folder = (
+        tmp_path_factory.mktemp("ics", numbered=True)
+        if not hasattr(test_random_calendars, "dir")
+        else test_random_calendars.dir
+    )  # type: ignore[attr-defined]
     test_random_calendars.dir = folder  # type: ignore[attr-defined]
     path = folder / name
     path.write_bytes(data)
@@ -251,17 +351,11 @@ def test_random_calendars(tmp_path_factory: pytest.TempPathFactory, case: tuple[
         raise
 
 
-KNOWN_CRASHES = {"busy-yearone-busy.ics": "busy._instant: OverflowError for a date in year 1 (Europe/Paris LMT)"}
+def saved_crashes() -> list[Path]:
+    return sorted(CRASHES.glob("busy-*")) if CRASHES.exists() else []
 
 
-def saved_crashes() -> list[Any]:
-    files = sorted(CRASHES.glob("busy-*")) if CRASHES.exists() else []
-    return [pytest.param(f, id=f.name, marks=[pytest.mark.xfail(strict=True, raises=OverflowError,
-                                                                 reason=KNOWN_CRASHES[f.name])]
-                         if f.name in KNOWN_CRASHES else []) for f in files]
-
-
-@pytest.mark.parametrize("saved", saved_crashes())
+@pytest.mark.parametrize("saved", saved_crashes(), ids=lambda p: p.name)
 def test_saved_busy_crashes_are_fixed(tmp_path: Path, saved: Path) -> None:
     """Every calendar that once crashed the reader now gives busy times or a BusyError."""
     path = tmp_path / saved.name.split("-", 2)[2]
@@ -274,6 +368,7 @@ def test_saved_busy_crashes_are_fixed(tmp_path: Path, saved: Path) -> None:
 
 
 # -- pathological calendars, with the work counted ------------------------------------------------
+
 
 def ics(*events: str, extra: str = "") -> str:
     body = "".join(f"BEGIN:VEVENT\nUID:{i}@x\n{e.strip()}\nEND:VEVENT\n" for i, e in enumerate(events))
@@ -299,9 +394,14 @@ TWO_WEEKS = (LO, LO + timedelta(days=14))
 
 def test_rrule_without_count_or_until_is_expanded_only_inside_the_window(expanded: list[int]) -> None:
     """A daily event since 2000 with no end: a two-week search expands two weeks, not 27 years."""
-    busy = parse_busy_ics(ics("DTSTART:20000101T080000Z\nDTEND:20000101T083000Z\nRRULE:FREQ=DAILY",
-                              "DTSTART:19000101T080000Z\nDURATION:PT10M\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
-                          practice(), "open-ended.ics")
+    busy = parse_busy_ics(
+        ics(
+            "DTSTART:20000101T080000Z\nDTEND:20000101T083000Z\nRRULE:FREQ=DAILY",
+            "DTSTART:19000101T080000Z\nDURATION:PT10M\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        ),
+        practice(),
+        "open-ended.ics",
+    )
     found = busy.between(*TWO_WEEKS)
     assert len(found) == 14 + 10
     assert expanded[0] <= 14 + 10 + 4  # what the window holds, give or take its edges
@@ -331,24 +431,36 @@ def test_recurrence_expansion_horizon(monkeypatch: pytest.MonkeyPatch, expanded:
     """An event every minute with no end: busy.py stops after MAX_OCCURRENCES occurrences, with a
     message naming the file and the period."""
     monkeypatch.setattr(busy_module, "MAX_OCCURRENCES", 500)
-    busy = parse_busy_ics(ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(),
-                          "every-minute.ics")
+    busy = parse_busy_ics(
+        ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(), "every-minute.ics"
+    )
     with pytest.raises(BusyError) as info:
         busy.between(*WEEK)
-    assert info.value.message == "every-minute.ics: more than 500 busy occurrences between 2026-12-01 and 2026-12-08"
+    assert (
+        info.value.message
+        == "every-minute.ics: more than 500 busy occurrences between 2026-12-01 and 2026-12-08"
+    )
     assert info.value.hint and "export a shorter period" in info.value.hint
     assert expanded[0] == 500  # the 501st is refused before it becomes a busy time
 
 
-@pytest.mark.xfail(strict=True, reason="bug: recurring_ical_events asks dateutil for rrule.between(), which lists "
-                                       "every occurrence of the window before busy.py counts the first one")
-def test_known_bug_expansion_work_is_bounded_by_max_occurrences(monkeypatch: pytest.MonkeyPatch,
-                                                                dateutil_steps: list[int]) -> None:
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: recurring_ical_events asks dateutil for rrule.between(), which lists "
+    "every occurrence of the window before busy.py counts the first one",
+)
+def test_known_bug_expansion_work_is_bounded_by_max_occurrences(
+    monkeypatch: pytest.MonkeyPatch, dateutil_steps: list[int]
+) -> None:
     monkeypatch.setattr(busy_module, "MAX_OCCURRENCES", 500)
-    busy = parse_busy_ics(ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(), "m.ics")
+    busy = parse_busy_ics(
+        ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(), "m.ics"
+    )
     with pytest.raises(BusyError):
         busy.between(*WEEK)
-    assert dateutil_steps[0] <= 2 * 500, f"dateutil computed {dateutil_steps[0]} occurrences for a limit of 500"
+    assert dateutil_steps[0] <= 2 * 500, (
+        f"dateutil computed {dateutil_steps[0]} occurrences for a limit of 500"
+    )
 
 
 def test_100000_events(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -361,7 +473,11 @@ def test_100000_events(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(icalendar.Calendar, "from_ical", never)
     n = busy_module.MAX_ENTRIES + 1
-    text = "BEGIN:VCALENDAR\n" + "BEGIN:VEVENT\nDTSTART:20261201T100000Z\nEND:VEVENT\n" * (n + 50_000) + "END:VCALENDAR\n"
+    text = (
+        "BEGIN:VCALENDAR\n"
+        + "BEGIN:VEVENT\nDTSTART:20261201T100000Z\nEND:VEVENT\n" * (n + 50_000)
+        + "END:VCALENDAR\n"
+    )
     assert len(text.encode()) < busy_module.MAX_BYTES
     with pytest.raises(BusyError) as info:
         parse_busy_ics(text, practice(), "huge.ics")
@@ -371,7 +487,10 @@ def test_100000_events(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unknown_time_zones() -> None:
-    for prop, line in (("DTSTART;TZID=Mars/Olympus:20261201T100000", 6), ("DTEND;TZID=Paris:20261201T110000", 7)):
+    for prop, line in (
+        ("DTSTART;TZID=Mars/Olympus:20261201T100000", 6),
+        ("DTEND;TZID=Paris:20261201T110000", 7),
+    ):
         start = "DTSTART:20261201T100000Z\n" if prop.startswith("DTEND") else ""
         with pytest.raises(BusyError) as info:
             parse_busy_ics(ics(start + prop), practice(), "tz.ics")
@@ -382,11 +501,19 @@ def test_unknown_time_zones() -> None:
 
 def test_events_without_end_dates() -> None:
     """No DTEND and no DURATION: a date is that whole day, a date-time an instant (blocks nothing)."""
-    busy = parse_busy_ics(ics("DTSTART;VALUE=DATE:20261203", "DTSTART:20261204T100000Z",
-                              "DTSTART:20261201T090000Z\nRRULE:FREQ=DAILY"), practice(), "no-end.ics")
+    busy = parse_busy_ics(
+        ics(
+            "DTSTART;VALUE=DATE:20261203",
+            "DTSTART:20261204T100000Z",
+            "DTSTART:20261201T090000Z\nRRULE:FREQ=DAILY",
+        ),
+        practice(),
+        "no-end.ics",
+    )
     found = busy.between(*TWO_WEEKS)
-    assert [(b.start, b.end) for b in found] == [(datetime(2026, 12, 2, 23, 0, tzinfo=UTC),
-                                                  datetime(2026, 12, 3, 23, 0, tzinfo=UTC))]
+    assert [(b.start, b.end) for b in found] == [
+        (datetime(2026, 12, 2, 23, 0, tzinfo=UTC), datetime(2026, 12, 3, 23, 0, tzinfo=UTC))
+    ]
 
 
 def test_an_empty_or_truncated_file_names_the_file(tmp_path: Path) -> None:
