@@ -37,7 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 fuzz: $(STAMP)
-	$(BIN)/python tests/fuzz/run_atheris.py
+	$(BIN)/python -m pip install --quiet atheris || echo "atheris could not be installed: the campaign falls back to hypothesis"
+	$(BIN)/python tests/fuzz/run_atheris.py all
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
