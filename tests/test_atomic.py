@@ -16,7 +16,6 @@ temporary file, fsync, rename). Here:
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import signal
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from diaryrules import cache, cli
+from diaryrules import cache
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = b"old content\n" * 1000
@@ -122,20 +122,6 @@ def test_an_interrupted_write_removes_its_temporary_file(
 # -- commands never touch their inputs -------------------------------------------------------------
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    argv = sys.argv
-    sys.argv = ["diaryrules", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                cli.main()
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 1
-    finally:
-        sys.argv = argv
-    return code, out.getvalue(), err.getvalue()
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -39,7 +39,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.lark import LarkStrategy, from_lark
 from lark import Lark
@@ -62,24 +62,13 @@ from diaryrules.parse import (
 )
 from diaryrules.syntax import Always, And, Cond, Not, Or, Outcome
 from diaryrules.syntax import Test as CondTest
+from tests import helpers
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5000"))
 
 
 def fuzz_settings(n: int = EXAMPLES) -> Any:
-    return settings(
-        max_examples=n,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=False,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.filter_too_much,
-            HealthCheck.large_base_example,
-        ],
-    )
+    return helpers.fuzz_settings(n)
 
 
 def locate(offset: int, length: int) -> Span:

@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import event as hypothesis_event
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context, currently_in_test_context
 
 import diaryrules.busy as busy_module
 from diaryrules.busy import Busy, BusyError, BusyInterval, load_busy, parse_busy_ics
 from diaryrules.linter import load
+from tests import helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 CRASHES = Path(__file__).parent / "fixtures" / "crashes"
@@ -46,19 +47,7 @@ SECRET = "SECRET-PATIENT"  # in every SUMMARY/DESCRIPTION: must never reach a me
 
 
 def fuzz_settings(n: int = EXAMPLES) -> Any:
-    return settings(
-        max_examples=n,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=False,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.filter_too_much,
-            HealthCheck.large_base_example,
-        ],
-    )
+    return helpers.fuzz_settings(n)
 
 
 @cache

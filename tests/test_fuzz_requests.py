@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import math
 import os
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context, currently_in_test_context
 
@@ -40,6 +39,7 @@ from diaryrules import cli
 from diaryrules.evaluate import Decision, decide, explain
 from diaryrules.linter import load
 from diaryrules.request import MAX_VALUE_CHARS, Request, RequestError, build_request, parse_words
+from tests import helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 CRASHES = Path(__file__).parent / "fixtures" / "crashes"
@@ -51,19 +51,7 @@ FILES = {
 
 
 def fuzz_settings(n: int = EXAMPLES) -> Any:
-    return settings(
-        max_examples=n,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=False,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.filter_too_much,
-            HealthCheck.large_base_example,
-        ],
-    )
+    return helpers.fuzz_settings(n)
 
 
 @cache
@@ -96,19 +84,7 @@ def fast_cli() -> Iterator[None]:
 
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    argv = sys.argv
-    sys.argv = ["diaryrules", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                cli.main()
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 1
-    finally:
-        sys.argv = argv
-    return code, out.getvalue(), err.getvalue()
+    return helpers.run_cli(*args)
 
 
 def check_cli(code: int, out: str, err: str, fmt: str) -> None:

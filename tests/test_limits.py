@@ -25,8 +25,6 @@ runs `lint`, `tree` and `slots` on each.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -42,7 +40,7 @@ import diaryrules.loader as loader
 import diaryrules.model as model
 import diaryrules.parse as parse_module
 import diaryrules.request as request_module
-from diaryrules import cli
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLO = ROOT / "examples" / "solo-gp.diary.yaml"
@@ -51,21 +49,6 @@ CRASHES = Path(__file__).parent / "fixtures" / "crashes"
 SOLO_TEXT = SOLO.read_text(encoding="utf-8")
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    """`diaryrules ARGS` in-process, through `cli.main()` and its exit codes."""
-    out, err = io.StringIO(), io.StringIO()
-    argv = sys.argv
-    sys.argv = ["diaryrules", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                cli.main()
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 1
-    finally:
-        sys.argv = argv
-    return code, out.getvalue(), err.getvalue()
 
 
 def run_subprocess(*args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -531,21 +514,11 @@ def test_bom_and_crlf_lint_exactly_like_the_original(tmp_path: Path, example: st
 
 # -- rule files that once crashed ------------------------------------------------------------------
 
-KNOWN_CRASHES: dict[str, str] = {}  # name → the reported bug (strict xfail: the entry goes when it is fixed)
 
 
 def saved_rule_files() -> list[Any]:
     files = sorted(CRASHES.glob("*.diary.yaml")) if CRASHES.exists() else []
-    return [
-        pytest.param(
-            f,
-            id=f.name,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_CRASHES[f.name])]
-            if f.name in KNOWN_CRASHES
-            else [],
-        )
-        for f in files
-    ]
+    return [pytest.param(f, id=f.name) for f in files]
 
 
 @pytest.mark.parametrize("saved", saved_rule_files())
