@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from .compile import DATE_MAX, DATE_MIN, CompiledPractice, Dim, LeafDecision, bits, decide_matched
+from .compile import DATE_MAX, DATE_MIN, CompiledPractice, Dim, LeafDecision, bits, semantics
 from .model import Rule
 
 SEARCH_STEPS = 20_000  # paths tried when looking for a witness whose call moment exists
@@ -296,8 +296,9 @@ class Analysis:
                 return w
         return None
 
-    def decision_without(self, matched: frozenset[int], rule_index: int) -> LeafDecision:
-        return decide_matched(self.rules, matched - {rule_index})
+    def decision_without(self, leaf: int, rule_index: int) -> LeafDecision:
+        """What the leaf would decide if the rule were removed from the file."""
+        return semantics(self.rules).decide(self.dg.value[leaf] & ~(1 << rule_index))
 
     def answer(self, ld: LeafDecision) -> Any:
         """What the caller is told: the outcome and the words, not which rule said it."""

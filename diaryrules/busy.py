@@ -14,7 +14,9 @@ a misspelt `practitioner`, `start` or `end`.
 
 iCalendar: every VEVENT is an appointment. Recurring events (RRULE, RDATE, EXDATE, RECURRENCE-ID)
 are expanded with `recurring_ical_events`, only inside the time range the search needs, and at
-most 100,000 occurrences. All-day events block their whole days (local midnight to midnight);
+most 100,000 occurrences: the occurrences are computed one at a time (not the whole range first),
+and a rule repeating weekly or more often without COUNT is computed from just before the range, not
+from its DTSTART. All-day events block their whole days (local midnight to midnight);
 times with a TZID, in UTC or floating (local to the practice) are all understood.
 `STATUS:CANCELLED` and `TRANSP:TRANSPARENT` events block nothing. An event belongs to:
 
@@ -35,7 +37,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,8 @@ from .diagnostics import did_you_mean
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ENTRIES = 100_000
 MAX_OCCURRENCES = 100_000
+MAX_STEPS = 1_000_000  # the recurrences dateutil may compute in one expansion, those before the range
+#                        included (a COUNT, MONTHLY or YEARLY rule is computed from its DTSTART on)
 EXPAND_SECONDS = 10.0  # an RRULE that never occurs (`FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30`) is searched
 #                        until the year 9999 by dateutil: the expansion is stopped after this long
 PRACTITIONER_PROPERTY = "X-DIARYRULES-PRACTITIONER"
@@ -334,6 +338,94 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class _TooManySteps(Exception):
+    """More than MAX_STEPS recurrences computed in one expansion."""
+
+
+class _Steps:
+    """The recurrences dateutil computed in one expansion, shared by all its rules."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+
+
+class _LazyRule:
+    """One dateutil rule of a recurring_ical_events series, which reads only its `between` and
+    `until`. dateutil's own `between` computes every occurrence of the range, and every one before
+    it from DTSTART on, into a list before the first is returned, so the MAX_OCCURRENCES count came
+    too late: this one gives them one at a time, counts each computed one against the expansion's
+    `_Steps`, and starts the rule just before the range when that keeps its occurrences."""
+
+    def __init__(self, rule: Any, steps: _Steps) -> None:
+        self.rule = rule
+        self.until = getattr(rule, "until", None)
+        self.steps = steps
+
+    def between(self, after: datetime, before: datetime, inc: bool = False) -> Iterator[datetime]:
+        """As dateutil's `rrulebase.between`, lazily: the same comparisons (not `==`, which is
+        always false across zones for a time that summer time skips or repeats), the same order."""
+        steps = self.steps
+        started = False
+        for i in _started_near(self.rule, after):
+            steps.count += 1
+            if steps.count > steps.limit:
+                raise _TooManySteps()
+            if (i > before) if inc else (i >= before):
+                return
+            if started or ((i >= after) if inc else (i > after)):
+                started = True
+                yield i
+
+
+def _lazy_rules(series: Any, steps: _Steps) -> None:
+    """Give a series lazy rules (see `_LazyRule`); a series without rules is left as it is."""
+    recurrence: Any = getattr(series, "recurrence", None)
+    rules = getattr(recurrence, "rrules", None)
+    if isinstance(rules, list):
+        recurrence.rrules = [r if isinstance(r, _LazyRule) else _LazyRule(r, steps) for r in rules]
+
+
+def _started_near(rule: Any, after: datetime) -> Any:
+    """`rule`, or the same rule started a whole number of periods later but still at least two
+    periods before `after`: the same occurrences from `after` on, without computing the years of
+    them between DTSTART and `after`. Only for rules whose periods are a fixed length of wall-clock
+    time (WEEKLY, DAILY, HOURLY, MINUTELY, SECONDLY: dateutil steps through the wall-clock fields,
+    and the BYxxx parts it derives from DTSTART — its weekday, hour, minute, second — are the same
+    a whole number of periods later) and without COUNT (which counts from DTSTART)."""
+    from dateutil.rrule import DAILY, HOURLY, MINUTELY, SECONDLY, WEEKLY, rrule
+
+    units = {WEEKLY: timedelta(weeks=1), DAILY: timedelta(days=1), HOURLY: timedelta(hours=1),
+             MINUTELY: timedelta(minutes=1), SECONDLY: timedelta(seconds=1)}
+    if type(rule) is not rrule or rule._count is not None or rule._freq not in units:
+        return rule
+    start: datetime = rule._dtstart
+    zone = start.tzinfo
+    if (zone is None) != (after.tzinfo is None):
+        return rule
+    try:
+        wall = after.astimezone(zone).replace(tzinfo=None) if zone is not None else after
+        period = units[rule._freq] * rule._interval
+        # A wall-clock time and `after` compare in UTC when their zones differ: a day more covers
+        # any change of UTC offset (summer time, a country crossing the date line, pytz's LMT).
+        margin = 2 * period + (timedelta(0) if _fixed_offset(zone) else timedelta(days=1))
+        periods = (wall - margin - start.replace(tzinfo=None)) // period
+        if periods <= 0:
+            return rule
+        return rule.replace(dtstart=(start.replace(tzinfo=None) + periods * period).replace(tzinfo=zone))
+    except (ArithmeticError, ValueError, TypeError):  # near year 1 or 9999, an odd zone: from DTSTART
+        return rule
+
+
+def _fixed_offset(zone: tzinfo | None) -> bool:
+    if zone is None or isinstance(zone, timezone):
+        return True
+    try:
+        return zone.utcoffset(None) is not None
+    except Exception:  # a zone that needs a date-time to say its offset
+        return False
+
+
 class _Ics:
     def __init__(self, calendar: Any, events: list[_Event], name: str, practice: Any,
                  owner: str | None) -> None:
@@ -354,10 +446,12 @@ class _Ics:
             raise self._locate() from None
         out: list[BusyInterval] = []
         count = 0
+        steps = _Steps(MAX_STEPS)
         series: Any = None
         try:
             with _time_limit(EXPAND_SECONDS):
                 for series in query.series:
+                    _lazy_rules(series, steps)
                     for occurrence in series.between(qlo, qhi):
                         count += 1
                         if count > MAX_OCCURRENCES:
@@ -375,6 +469,13 @@ class _Ics:
             raise BusyError(f"{where}: expanding this recurring event takes more than {EXPAND_SECONDS:g} s",
                             "its RRULE may never occur (e.g. BYMONTH=2;BYMONTHDAY=30) or repeat too often"
                             ) from None
+        except _TooManySteps:
+            line = self._line_of(series)
+            where = f"{self.name}:{line}" if line else self.name
+            raise BusyError(f"{where}: this recurring event repeats more than {steps.limit} times up to "
+                            f"{qhi:%Y-%m-%d}, counting from its DTSTART",
+                            "its RRULE repeats too often (every second?) for too long; give it a later "
+                            "DTSTART or an UNTIL, or export a shorter period") from None
         except BusyError:
             raise
         except Exception:

@@ -14,7 +14,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -94,10 +93,22 @@ def write(data: bytes, obj: Any) -> None:
 
 
 MAX_ENTRIES = 200
+STALE_TEMPORARY_SECONDS = 10 * 60  # a temporary file untouched this long has no writer any more
 
 
 def _prune(d: Path) -> None:
-    """Keep the most recently written entries: every edit of a rule file makes a new one."""
+    """Keep the most recently written entries: every edit of a rule file makes a new one. Remove
+    the temporary files of writers killed before their rename (`atomic_write`'s `.NAME.*.tmp`) once
+    they are STALE_TEMPORARY_SECONDS old: a younger one may be another process's write in progress."""
+    import time
+
+    oldest = time.time() - STALE_TEMPORARY_SECONDS
+    for p in d.glob(".*.tmp"):
+        try:
+            if p.lstat().st_mtime < oldest:
+                p.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
     entries = list(d.glob("*.pickle"))
     if len(entries) <= MAX_ENTRIES:
         return
@@ -134,6 +145,8 @@ def write_blob(name: str, content: bytes) -> None:
 
 def atomic_write(path: Path, content: bytes) -> None:
     """Write `content` to `path` so that readers see the old file or the new one, never a part."""
+    import tempfile  # only when writing: a cache hit does not pay for it
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

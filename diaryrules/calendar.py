@@ -11,9 +11,7 @@ a 90-day horizon for every practitioner.
 
 from __future__ import annotations
 
-import csv
 import functools
-import importlib.resources
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -39,13 +37,80 @@ class CalendarError(Exception):
     """A holiday question the calendar cannot answer (no zone set, date outside the data)."""
 
 
+# -- what the `holidays` package said, kept in the compiled-file cache ------------------------------
+# Importing `holidays` costs a few hundred milliseconds (it loads every country), far more than a
+# command that asks about a handful of days. Its answers (the French subdivisions, the public holidays
+# of one year) are stored as small text entries of the cache (`cache.read_blob`), named after the
+# installed package (its dist-info RECORD and France module: a new or reinstalled version never reads
+# an old answer), and read back without importing it. No cache (`DIARYRULES_NO_CACHE`, unwritable
+# folder, unknown layout): ask the package every time, as before.
+
+
+@functools.cache
+def _holidays_stamp() -> str | None:
+    """The installed `holidays` package, named without importing it; None when it cannot be told."""
+    import hashlib
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        spec = importlib.util.find_spec("holidays")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    h = hashlib.sha256()
+    try:
+        for p in [*sorted(package.parent.glob("holidays-*.dist-info/RECORD")), package / "countries" / "france.py"]:
+            st = p.stat()
+            h.update(f"{p.parent.name}/{p.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    except OSError:
+        return None
+    return h.hexdigest()[:20]
+
+
+def _stored(name: str) -> list[list[str]] | None:
+    """The rows (tab-separated fields) of a stored answer, or None (missing, cut or damaged)."""
+    stamp = _holidays_stamp()
+    if stamp is None:
+        return None
+    from . import cache
+
+    blob = cache.read_blob(f"holidays-{stamp}-{name}.txt")
+    if blob is None:
+        return None
+    try:
+        lines = blob.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if len(lines) < 2 or lines[-1] != "" or lines[-2] != f"end\t{len(lines) - 2}":
+        return None
+    return [line.split("\t") for line in lines[:-2]]
+
+
+def _store(name: str, rows: list[tuple[str, ...]]) -> None:
+    stamp = _holidays_stamp()
+    if stamp is None or any(c in field for row in rows for field in row for c in "\t\n\r"):
+        return
+    from . import cache
+
+    text = "".join("\t".join(row) + "\n" for row in [*rows, ("end", str(len(rows)))])
+    cache.write_blob(f"holidays-{stamp}-{name}.txt", text.encode())
+
+
 @functools.cache
 def _french_subdivisions() -> tuple[str, ...]:
+    stored = _stored("FR-subdivisions")
+    if stored is not None and all(len(row) == 1 for row in stored):
+        return tuple(row[0] for row in stored)
     from holidays.countries import France  # imported on first use: the package is slow to import
 
     # The package also lists the school zones ("Zone A" ...) as subdivisions; those belong to
     # `school-zone`, not to the public-holiday calendar.
-    return tuple(s for s in France.subdivisions if not s.startswith("Zone"))
+    subdivisions = tuple(s for s in France.subdivisions if not s.startswith("Zone"))
+    _store("FR-subdivisions", [(s,) for s in subdivisions])
+    return subdivisions
 
 
 def valid_holiday_codes() -> list[str]:
@@ -55,10 +120,19 @@ def valid_holiday_codes() -> list[str]:
 
 @functools.lru_cache(maxsize=512)
 def _public_holidays(subdivision: str | None, year: int) -> Mapping[date, str]:
+    name = f"FR{'-' + subdivision if subdivision else ''}-{year}"
+    stored = _stored(name)
+    if stored is not None and all(len(row) == 2 for row in stored):
+        try:
+            return MappingProxyType({date.fromisoformat(d): text for d, text in stored})
+        except ValueError:
+            pass  # not what _store writes: ask the package
     import holidays
 
     table = holidays.country_holidays("FR", subdiv=subdivision, years=year, language="fr")
-    return MappingProxyType({d: str(name) for d, name in table.items() if d.year == year})
+    days = {d: str(text) for d, text in table.items() if d.year == year}
+    _store(name, [(d.isoformat(), text) for d, text in days.items()])  # in the package's order
+    return MappingProxyType(days)
 
 
 @dataclass(frozen=True)
@@ -71,6 +145,9 @@ class _SchoolData:
 
 def _school_rows() -> list[tuple[date, dict[str, bool], str]]:
     """(date, zone -> on holiday, period name) for the days on which some zone is on holiday."""
+    import csv
+    import importlib.resources
+
     rows: list[tuple[date, dict[str, bool], str]] = []
     try:
         # The package's own data file, read directly: its loader parses each of the ~14,000 dates with
@@ -123,7 +200,8 @@ class HolidayCalendar:
     school_zone: str | None = None
 
     def __post_init__(self) -> None:
-        if self.country is not None and self.country not in valid_holiday_codes():
+        # `FR` is always valid: only a subdivision needs the `holidays` package's list (slow to import)
+        if self.country is not None and self.country != "FR" and self.country not in valid_holiday_codes():
             codes = valid_holiday_codes()
             renamed = _RENAMED_SUBDIVISIONS.get(self.country.upper())
             near = renamed or did_you_mean(self.country, codes)

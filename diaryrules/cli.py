@@ -7,7 +7,6 @@ modules are imported inside the commands so that `diaryrules query` starts fast.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -49,9 +48,7 @@ def _color() -> bool:
 
 def _practice(path: str) -> Any:
     """Load a rule file for a command that needs a usable practice; exit 2 with the findings if not."""
-    from .diagnostics import Severity, sort_diagnostics
     from .linter import load_for_use
-    from .report import render
 
     if not Path(path).exists():
         _err(f"{path}: no such file")
@@ -59,6 +56,9 @@ def _practice(path: str) -> Any:
         _err(f"{path}: is a directory, not a rule file")
     loaded = load_for_use(path)
     if loaded.practice is None:
+        from .diagnostics import Severity, sort_diagnostics
+        from .report import render
+
         diags = [d.with_severity(Severity.ERROR) for d in sort_diagnostics(loaded.diagnostics)]
         sys.stderr.write(render("human", diags, [path], {path: loaded.source.text}, color=False))
         sys.stderr.write("the rule file cannot be used until these errors are fixed; run `diaryrules lint` on it\n")
@@ -75,6 +75,8 @@ def _request(practice: Any, request: str | None, words: list[str] | None, at: st
             _err("give the request either as --request JSON or as KEY=VALUE words, not both")
         given: dict[str, Any]
         if request is not None:
+            import json
+
             text = request
             if request.startswith("@"):
                 try:
@@ -167,6 +169,8 @@ def query(
     req = _request(practice, request, words, at)
     d = decide(practice, req)
     if format == "json":
+        import json
+
         sys.stdout.write(json.dumps(d.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(decision_human(practice, d))
@@ -189,6 +193,8 @@ def explain(
     req = _request(practice, request, words, at)
     decision, verdicts = explain_request(practice, req)
     if format == "json":
+        import json
+
         out = {"decision": decision.to_json(),
                "rules": [{"rule": v.rule, "tier": v.tier, "matched": v.matched, "status": v.status, "why": v.why}
                          for v in verdicts]}
@@ -264,6 +270,8 @@ def test_cmd(
         failed = failed or report.failed > 0
         outputs.append((f, report))
     if format == "json":
+        import json
+
         data = [{"file": f, "passed": r.passed, "failed": r.failed,
                  "coverage": {"covered": len(r.covered), "total": len(r.practice.rules), "uncovered": r.uncovered},
                  "cases": [{"name": c.case.name, "ok": not c.failures, "failures": c.failures} for c in r.results]}
@@ -287,6 +295,8 @@ def tree(
     _check_format(format, FORMATS)
     practice = _practice(file)
     if format == "json":
+        import json
+
         sys.stdout.write(json.dumps(tree_json(practice), ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(tree_human(practice))

@@ -13,8 +13,10 @@ The same diagram is what `evaluate` walks and what the validator's checks read.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -105,27 +107,30 @@ class Diagram:
         self.children: list[tuple[int, ...]] = []
         self.value: list[Any] = []
         self._unique: dict[tuple[int, Any], int] = {}
+        self._leaves: dict[tuple[type, Any], int] = {}
         self._memo: dict[tuple[Any, ...], int] = {}
+        self._maps: dict[str, dict[int, int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_memo"] = {}  # only useful while compiling; large
+        state["_maps"] = {}
         return state
 
     def leaf(self, value: Any) -> int:
-        key = (self.bottom, ("leaf", type(value).__name__, value))  # True and 1 are different leaves
-        nid = self._unique.get(key)
+        key = (type(value), value)  # True and 1 are different leaves
+        nid = self._leaves.get(key)
         if nid is None:
             nid = len(self.level)
             self.level.append(self.bottom)
             self.children.append(())
             self.value.append(value)
-            self._unique[key] = nid
+            self._leaves[key] = nid
         return nid
 
     def mk(self, level: int, children: tuple[int, ...]) -> int:
         first = children[0]
-        if all(c == first for c in children):
+        if children.count(first) == len(children):
             return first
         key = (level, children)
         nid = self._unique.get(key)
@@ -169,16 +174,49 @@ class Diagram:
         self._memo[key] = r
         return r
 
-    def map_leaves(self, op: str, fn: Any, n: int) -> int:
-        key = (op, n)
-        hit = self._memo.get(key)
+    def union(self, a: int, b: int, memo: dict[tuple[int, int], int]) -> int:
+        """Leaf-wise `|` of two diagrams whose leaves are bit masks (the matched sets): the bulk of
+        a compile, so specialised — no operator lookup, leaves found by their mask."""
+        if a == b:
+            return a
+        level, children, value = self.level, self.children, self.value
+        bottom = self.bottom
+        la, lb = level[a], level[b]
+        if la == bottom and not value[a]:
+            return b
+        if lb == bottom and not value[b]:
+            return a
+        key = (a, b) if a < b else (b, a)
+        hit = memo.get(key)
         if hit is not None:
             return hit
-        if self.is_leaf(n):
+        if la == bottom and lb == bottom:
+            r = self.leaf(value[a] | value[b])
+        elif la == lb:
+            r = self.mk(la, tuple([self.union(x, y, memo) for x, y in zip(children[a], children[b], strict=True)]))
+        elif la < lb:
+            r = self.mk(la, tuple([self.union(x, b, memo) for x in children[a]]))
+        else:
+            r = self.mk(lb, tuple([self.union(a, y, memo) for y in children[b]]))
+        memo[key] = r
+        return r
+
+    def map_leaves(self, op: str, fn: Any, n: int) -> int:
+        """fn over every leaf of n (the memo is per operation name: `op` must name fn)."""
+        memo = self._maps.get(op)
+        if memo is None:
+            memo = self._maps[op] = {}
+        return self._map(fn, n, memo)
+
+    def _map(self, fn: Any, n: int, memo: dict[int, int]) -> int:
+        hit = memo.get(n)
+        if hit is not None:
+            return hit
+        if self.level[n] == self.bottom:
             r = self.leaf(fn(self.value[n]))
         else:
-            r = self.mk(self.level[n], tuple(self.map_leaves(op, fn, c) for c in self.children[n]))
-        self._memo[key] = r
+            r = self.mk(self.level[n], tuple([self._map(fn, c, memo) for c in self.children[n]]))
+        memo[n] = r
         return r
 
     def reachable(self, root: int) -> list[int]:
@@ -207,7 +245,11 @@ class LeafDecision:
     rule: int | None  # index into CompiledPractice.rules
     tied: tuple[int, ...] = ()  # ambiguous: the rules whose outcomes differ, the winner first
     overridden: tuple[int, ...] = ()  # matched in the deciding tier but settled by `overrides`
-    matched: frozenset[int] = field(default_factory=frozenset)
+    mask: int = 0  # every matching rule, as a bit mask (bit i: rule i)
+
+    @property
+    def matched(self) -> frozenset[int]:
+        return bits(self.mask)
 
     @property
     def ambiguous(self) -> bool:
@@ -219,40 +261,72 @@ class LeafDecision:
         return (self.rule, self.ambiguous)
 
 
-_OUTCOME_KEYS: dict[int, tuple[Sequence[Rule], list[Any]]] = {}
+class Semantics:
+    """The language's semantics (tiers, `overrides`, ties broken by file order) on bit masks of
+    matching rules: a compile decides tens of thousands of leaves, so each is a few `&` and `|`."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = rules
+        self.tiers = [m for m in (sum(1 << i for i, r in enumerate(rules) if r.tier == t) for t in TIERS) if m]
+        ids: dict[str, int] = {}
+        for i, r in enumerate(rules):
+            ids.setdefault(r.id, i)
+        self.beats: dict[int, int] = {}  # rule → the rules its `overrides` name (itself excluded)
+        for i, r in enumerate(rules):
+            m = 0
+            for o in r.overrides:
+                j = ids.get(o.text)
+                if j is not None and j != i:
+                    m |= 1 << j
+            if m:
+                self.beats[i] = m
+        self.overriders = sum(1 << i for i in self.beats)
+        by_key: dict[Any, int] = {}
+        keys = [r.outcome.key() for r in rules]
+        for i, k in enumerate(keys):
+            by_key[k] = by_key.get(k, 0) | 1 << i
+        self.same_key = [by_key[k] for k in keys]  # rule → the rules with the same outcome
+
+    def decide(self, mask: int) -> LeafDecision:
+        for tier in self.tiers:
+            mt = mask & tier
+            if not mt:
+                continue
+            beaten = 0
+            o = mt & self.overriders
+            while o:
+                low = o & -o
+                beaten |= self.beats[low.bit_length() - 1]
+                o ^= low
+            beaten &= mt
+            candidates = (mt & ~beaten) or mt
+            low = candidates & -candidates
+            first = low.bit_length() - 1
+            differing = candidates & ~self.same_key[first]
+            tied = (first, *sorted(bits(differing))) if differing else ()
+            return LeafDecision(first, tied, tuple(sorted(bits(beaten))) if beaten else (), mask)
+        return LeafDecision(None, (), (), mask)
 
 
-def _outcome_keys(rules: Sequence[Rule]) -> list[Any]:
-    """Each rule's outcome key, computed once per rule list (leaves ask it thousands of times)."""
-    hit = _OUTCOME_KEYS.get(id(rules))
-    if hit is None or hit[0] is not rules:
-        hit = (rules, [r.outcome.key() for r in rules])
-        _OUTCOME_KEYS.clear()
-        _OUTCOME_KEYS[id(rules)] = hit
-    return hit[1]
+_SEMANTICS: dict[int, Semantics] = {}
+
+
+def semantics(rules: Sequence[Rule]) -> Semantics:
+    """The Semantics of a rule list, built once per list (leaves ask it thousands of times)."""
+    hit = _SEMANTICS.get(id(rules))
+    if hit is None or hit.rules is not rules:
+        hit = Semantics(rules)
+        _SEMANTICS.clear()
+        _SEMANTICS[id(rules)] = hit
+    return hit
 
 
 def decide_matched(rules: Sequence[Rule], matched: Iterable[int]) -> LeafDecision:
     """The language's semantics on a set of matching rules (indices into `rules`)."""
-    ms = frozenset(matched)
-    keys = _outcome_keys(rules)
-    for tier in TIERS:
-        in_tier = sorted(i for i in ms if rules[i].tier == tier)
-        if not in_tier:
-            continue
-        ids = {rules[i].id: i for i in in_tier}
-        beaten: set[int] = set()
-        for i in in_tier:
-            for o in rules[i].overrides:
-                j = ids.get(o.text)
-                if j is not None and j != i:
-                    beaten.add(j)
-        candidates = [i for i in in_tier if i not in beaten] or in_tier
-        first = candidates[0]
-        differing = [i for i in candidates if keys[i] != keys[first]]
-        tied = (first, *differing) if differing else ()
-        return LeafDecision(first, tied, tuple(sorted(beaten)), ms)
-    return LeafDecision(None, (), (), ms)
+    mask = 0
+    for i in matched:
+        mask |= 1 << i
+    return semantics(rules).decide(mask)
 
 
 # -- compiling ---------------------------------------------------------------------------------
@@ -267,19 +341,30 @@ class CompiledPractice:
     root: int  # leaves: the matching rules as a bit mask (bit i: rule i matches)
     decision_root: int  # leaves: LeafDecision.key() — reduced, for `ask` and `tree`
     rule_roots: list[int]  # per rule: its condition (bool leaves)
+    # leaves: ("answer", rule, tied) — what `decide` needs from the matched set, so it walks
+    # this (a few thousand nodes) rather than the matched-set diagram the checks read
+    answer_root: int = 0
     leaf_decisions: dict[int, LeafDecision] = field(default_factory=dict)
     by_key: dict[tuple[int | None, bool], LeafDecision] = field(default_factory=dict)
+    by_answer: dict[tuple[int | None, tuple[int, ...]], LeafDecision] = field(default_factory=dict)
     # answers already built, by (leaf, path, reason, practitioner, site): a decision depends on
     # nothing else, so the phone's hundredth renewal request costs one walk and one look-up
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
-    step_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
+    # the outcome part of a decision (who, how long, where, motifs), by (rule, reason,
+    # practitioner, site): a new request only adds its trail to it
+    outcomes: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    step_texts: dict[int, list[str]] = field(default_factory=dict, repr=False)  # node → words per atom
+    # answer node → its decision node: the decision diagram's walk follows the answer diagram's
+    to_decision: dict[int, int] = field(default_factory=dict, repr=False)
+    edge_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)  # answer edge → step
 
     def leaf_decision(self, mask: int) -> LeafDecision:
         d = self.leaf_decisions.get(mask)
         if d is None:
-            d = decide_matched(self.rules, bits(mask))
+            d = semantics(self.rules).decide(mask)
             self.leaf_decisions[mask] = d
             self.by_key.setdefault(d.key(), d)
+            self.by_answer.setdefault((d.rule, d.tied), d)
         return d
 
     @cached_property
@@ -297,11 +382,22 @@ class CompiledPractice:
                 out.append((d.attr.name, d.atom_of))
         return out
 
+    @cached_property
+    def enum_levels(self) -> frozenset[int]:
+        return frozenset(i for i, d in enumerate(self.dims) if d.kind == "enum")
+
+    @cached_property
+    def attribute_names(self) -> frozenset[str]:
+        """The attributes some rule tests."""
+        return frozenset(d.attr.name for d in self.dims)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("walkers", None)  # closures: rebuilt after loading from the cache
         state["answers"] = {}
+        state["outcomes"] = {}
         state["step_texts"] = {}
+        state["edge_texts"] = {}
         return state
 
     @property
@@ -478,16 +574,22 @@ class Compiler:
         if not parts:
             parts = [dg.leaf(empty)]
         # balanced unions keep intermediate diagrams small
+        memo: dict[tuple[int, int], int] = {}
         while len(parts) > 1:
-            nothing = dg.leaf(empty)
-            nxt = [dg.apply("union", _union, parts[k], parts[k + 1], unit=nothing)
-                   for k in range(0, len(parts) - 1, 2)]
+            nxt = [dg.union(parts[k], parts[k + 1], memo) for k in range(0, len(parts) - 1, 2)]
             if len(parts) % 2:
                 nxt.append(parts[-1])
             parts = nxt
         root = parts[0]
         cp = CompiledPractice(self.practice, tuple(self.rules), self.dims, self.index, dg, root, root, rule_roots)
-        cp.decision_root = dg.map_leaves("decide", lambda m: ("decision", cp.leaf_decision(m).key()), root)
+        def answer(m: int) -> tuple[str, int | None, tuple[int, ...]]:
+            d = cp.leaf_decision(m)
+            return ("answer", d.rule, d.tied)
+
+        cp.answer_root = dg.map_leaves("answer", answer, root)
+        # from the (much smaller) answer diagram: the same leaves as deciding on the matched sets
+        cp.decision_root = dg.map_leaves("decide", lambda a: ("decision", (a[1], len(a[2]) > 1)), cp.answer_root)
+        cp.to_decision = dict(dg._maps["decide"])
         return cp
 
 
@@ -503,10 +605,6 @@ def _not(a: bool) -> bool:
     return not a
 
 
-def _union(a: int, b: int) -> int:
-    return a | b
-
-
 def bits(mask: int) -> frozenset[int]:
     """The rule indices of a matched-set mask."""
     out = []
@@ -519,9 +617,23 @@ def bits(mask: int) -> frozenset[int]:
     return frozenset(out)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while building large acyclic structures (a model, a diagram):
+    each full collection walks every object built so far, which made large files superlinear."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def compile_practice(practice: Practice, rules: Sequence[Rule] | None = None) -> CompiledPractice:
     rs = tuple(practice.rules if rules is None else rules)
-    return Compiler(practice, rs, build_dims(practice, rs)).compile()
+    with paused_gc():
+        return Compiler(practice, rs, build_dims(practice, rs)).compile()
 
 
 _CACHE: dict[int, CompiledPractice] = {}

@@ -92,34 +92,38 @@ def _walk_decisions(cp: CompiledPractice, req: Request, trail: list[str]) -> Non
     """The steps of the reduced decision diagram (attributes the answer depends on) that the
     request's known values take."""
     dg = cp.diagram
+    levels, children, walkers, values, texts = dg.level, dg.children, cp.walkers, req.values, cp.step_texts
+    bottom = dg.bottom
     n = cp.decision_root
-    texts = cp.step_texts
-    while not dg.is_leaf(n):
-        level = dg.level[n]
-        name, atom_of = cp.walkers[level]
-        if name not in req.values:
+    while (level := levels[n]) != bottom:
+        name, atom_of = walkers[level]
+        v = values.get(name, _MISSING)
+        if v is _MISSING:
             return
-        a = atom_of(req.values[name])
-        text = texts.get((n, a))
-        if text is None:  # the words of a step depend only on the node and the branch: made once
-            text = texts[(n, a)] = _step_text(cp.dims[level], a, dg.children[n])
-        trail.append(text)
-        n = dg.children[n][a]
+        a = atom_of(v)
+        row = texts.get(n)
+        if row is None:  # the words of a step depend only on the node and the branch: made once
+            row = texts[n] = _step_texts(cp.dims[level], children[n])
+        trail.append(row[a])
+        n = children[n][a]
 
 
-def _step_text(dim: Dim, atom: int, children: Sequence[int] | None = None) -> str:
+def _step_texts(dim: Dim, children: Sequence[int]) -> list[str]:
+    """The step's words for each atom of a node's dimension."""
     if dim.element is not None:
-        return f"{dim.attr.name} {'has' if atom else 'has not'} {dim.element}"
+        return [f"{dim.attr.name} has not {dim.element}", f"{dim.attr.name} has {dim.element}"]
     if dim.kind == "bool":
-        return f"{dim.name} is {'yes' if atom else 'no'}"
+        return [f"{dim.name} is no", f"{dim.name} is yes"]
     if dim.kind == "enum":
-        return f"{dim.name} is {dim.labels[atom]}"
+        return [f"{dim.name} is {label}" for label in dim.labels]
     # the whole stretch of values that leads the same way, e.g. `age in 0..17`
-    atoms = [atom]
-    if children is not None:
-        atoms = next(group for group, _c in value_groups(dim, children) if atom in group)
-    text = describe_atoms(dim, atoms)
-    return f"{dim.name} {text}" if text.startswith(("until", "from", "any")) else f"{dim.name} in {text}"
+    out = [""] * dim.size
+    for atoms, _c in value_groups(dim, children):
+        text = describe_atoms(dim, atoms)
+        text = f"{dim.name} {text}" if text.startswith(("until", "from", "any")) else f"{dim.name} in {text}"
+        for i in atoms:
+            out[i] = text
+    return out
 
 
 def _restrict(cp: CompiledPractice, req: Request) -> int:
@@ -181,7 +185,7 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
         hit = cp.answers.get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-    decision = _decide(cp, req, key[0] if key is not None else None)
+    decision = _decide(cp, req, key)
     if key is not None:
         if len(cp.answers) > 100_000:  # bounded: a long-running process keeps answering in constant memory
             cp.answers.clear()
@@ -190,44 +194,102 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
 
 
 def _answer_key(cp: CompiledPractice, req: Request) -> tuple[Any, ...] | None:
-    """The walk of the matched-set diagram (which fixes the rule, the tie and the trail) plus the
-    parts of the request an answer reads; None when the walk meets an unknown attribute."""
+    """What an answer depends on: the walk through the diagram (which fixes the rule, the tie
+    and the trail) and the request values the outcome reads; None when the walk meets an
+    attribute the request does not give."""
     dg = cp.diagram
     levels, children, walkers, values = dg.level, dg.children, cp.walkers, req.values
     bottom = dg.bottom
+    if values.keys() >= cp.attribute_names:
+        # complete: walk the answer diagram and keep the nodes passed, not the atoms — values that
+        # lead to the same node get the same trail (the decision diagram is this diagram with
+        # coarser leaves, so its walk follows this one's)
+        n = cp.answer_root
+        path: list[int] = []
+        enums = cp.enum_levels
+        while (level := levels[n]) != bottom:
+            name, atom_of = walkers[level]
+            a = atom_of(values[name])
+            n = children[n][a]
+            path.append(n)
+            if level in enums:  # an enum's step names the value itself, not only where it leads
+                path.append(-1 - a)
+        return ("answer", tuple(path), values.get("reason"), values.get("practitioner"), values.get("site"))
+    # some attribute not given: the matched-set walk says whether one that matters was met
     n = cp.root
-    path: list[int] = []
+    atoms: list[int] = []
     while (level := levels[n]) != bottom:
         name, atom_of = walkers[level]
         v = values.get(name, _MISSING)
         if v is _MISSING:
             return None
         a = atom_of(v)
-        path.append(a)
+        atoms.append(a)
         n = children[n][a]
-    return (n, tuple(path), values.get("reason"), values.get("practitioner"), values.get("site"))
+    return ("matched", n, tuple(atoms), values.get("reason"), values.get("practitioner"), values.get("site"))
 
 
 _MISSING = object()
 
 
-def _decide(cp: CompiledPractice, req: Request, leaf: int | None) -> Decision:
-    """`leaf`: where the request's walk of the matched-set diagram ends (None: an unknown met)."""
+def _decide(cp: CompiledPractice, req: Request, key: tuple[Any, ...] | None) -> Decision:
+    """`key`: from `_answer_key` (None: an unknown attribute met)."""
+    dg = cp.diagram
+    if key is not None and key[0] == "answer":
+        path = key[1]
+        last = next((x for x in reversed(path) if x >= 0), cp.answer_root)
+        _tag, rule, tied = dg.value[last]
+        return _finish(cp, req, cp.by_answer[(rule, tied)], _trail_of(cp, path))
     trail: list[str] = []
     _walk_decisions(cp, req, trail)  # the trail shows only what the answer depends on
-    if leaf is None:
-        root = _restrict(cp, req)
-        dg = cp.diagram
-        if not dg.is_leaf(root):
-            ask = _ask_for(cp, root)
-            return Decision("ask", ask=ask, reason=req.values.get("reason"),
-                            trail=(*trail, f"the answer depends on {ask['attribute']}, which is not given"))
-        ld = _decision_from_key(cp, dg.value[root][1])
-        missing = sorted({d.attr.name for d in cp.dims if d.attr.name not in req.values})
-        trail.append(f"not given: {', '.join(missing)} — the answer is the same whatever the value")
-    else:
-        ld = cp.leaf_decision(cp.diagram.value[leaf])
+    if key is not None:
+        return _finish(cp, req, cp.leaf_decision(dg.value[key[1]]), trail)
+    root = _restrict(cp, req)
+    if not dg.is_leaf(root):
+        ask = _ask_for(cp, root)
+        return Decision("ask", ask=ask, reason=req.values.get("reason"),
+                        trail=(*trail, f"the answer depends on {ask['attribute']}, which is not given"))
+    ld = _decision_from_key(cp, dg.value[root][1])
+    missing = sorted({d.attr.name for d in cp.dims if d.attr.name not in req.values})
+    trail.append(f"not given: {', '.join(missing)} — the answer is the same whatever the value")
     return _finish(cp, req, ld, trail)
+
+
+def _trail_of(cp: CompiledPractice, path: tuple[int, ...]) -> list[str]:
+    """The decision diagram's steps along a walk of the answer diagram (`path`: the nodes passed,
+    each enum step followed by -1 - its atom): where the answer node's decision node tests the
+    same attribute, the step's words — the same as `_walk_decisions` gives."""
+    texts = cp.edge_texts
+    trail: list[str] = []
+    n = cp.answer_root
+    i, end = 0, len(path)
+    while i < end:
+        c = path[i]
+        key = (n, c)
+        if i + 1 < end and path[i + 1] < 0:
+            i += 1
+            key = (n, path[i])
+        i += 1
+        t = texts.get(key)
+        if t is None:
+            t = texts[key] = _edge_text(cp, n, key[1])
+        if t:
+            trail.append(t)
+        n = c
+    return trail
+
+
+def _edge_text(cp: CompiledPractice, n: int, step: int) -> str:
+    """`step`: the child taken, or -1 - the atom for an enum."""
+    dg = cp.diagram
+    d = cp.to_decision[n]
+    level = dg.level[n]
+    if dg.level[d] != level:
+        return ""  # the answer does not depend on this attribute here: no step
+    row = cp.step_texts.get(d)
+    if row is None:
+        row = cp.step_texts[d] = _step_texts(cp.dims[level], dg.children[d])
+    return row[-1 - step if step < 0 else dg.children[n].index(step)]
 
 
 def _decision_from_key(cp: CompiledPractice, key: tuple[int | None, bool]) -> LeafDecision:
@@ -256,7 +318,20 @@ def _finish(cp: CompiledPractice, req: Request, ld: LeafDecision, trail: list[st
         return Decision("ask", rule=rule.id, tier=rule.tier,
                         ask={"attribute": "reason", "values": list(practice.reasons)},
                         trail=(*steps, "booking needs the reason: its duration and motif depend on it"))
-    return outcome_decision(practice, rule, rule.outcome, req, steps, ambiguous)
+    # the outcome part depends on the rule and three request values only: built once for them
+    values = req.values
+    okey = (ld.rule, reason_id, values.get("practitioner"), values.get("site"))
+    base = cp.outcomes.get(okey)
+    if base is None:
+        if len(cp.outcomes) > 100_000:
+            cp.outcomes.clear()
+        base = cp.outcomes[okey] = outcome_decision(practice, rule, rule.outcome, req, (), ())
+    # `base.trail` holds the outcome's own notes (asked practitioner or site not offered)
+    out: Decision = object.__new__(Decision)  # `replace` of two fields, without its __init__
+    out.__dict__.update(base.__dict__)
+    out.__dict__["trail"] = (*steps, *base.trail)
+    out.__dict__["ambiguous"] = ambiguous
+    return out
 
 
 def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, trail: Sequence[str],

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import CODES
 from .diagnostics import Diagnostic, Severity, Span, sort_diagnostics
 from .loader import MAX_BYTES, Source, load_bytes, load_file, load_text
 from .model import Practice, build
@@ -29,16 +28,18 @@ class Loaded:
 
 def load_practice(path: str, text: str | None = None, data: bytes | None = None) -> Loaded:
     """The front end on one file: DR001–DR006. `practice` is None when any of them was found."""
+    from .compile import paused_gc
     from .schema import check_structure
 
-    if data is not None:
-        src = load_bytes(data, path)
-    else:
-        src = load_file(path) if text is None else load_text(text, path)
-    if src.root is None:
-        return Loaded(src, None, list(src.diagnostics))
-    diags = list(check_structure(src.root, path))
-    practice, more = build(src.root, path)
+    with paused_gc():
+        if data is not None:
+            src = load_bytes(data, path)
+        else:
+            src = load_file(path) if text is None else load_text(text, path)
+        if src.root is None:
+            return Loaded(src, None, list(src.diagnostics))
+        diags = list(check_structure(src.root, path))
+        practice, more = build(src.root, path)
     diags.extend(_not_consequential(more, diags, src.root))
     if diags:
         practice = None
@@ -129,6 +130,8 @@ class LintResult:
 
 
 def severity_for(code: str, file_config: dict[str, str] | None) -> Severity:
+    from .checks import CODES
+
     default = CODES[code][0] if code in CODES else Severity.ERROR
     if code in ("DR001", "DR002", "DR003", "DR004", "DR005", "DR006"):
         return default  # a file that cannot be built is never merely a warning
@@ -142,7 +145,7 @@ def severity_for(code: str, file_config: dict[str, str] | None) -> Severity:
 
 def lint_files(paths: Sequence[str], select: Iterable[str] = (), ignore: Iterable[str] = (),
                today: Any = None, run_tests: bool = True) -> LintResult:
-    from .checks import run_checks
+    from .checks import CODES, run_checks
 
     selected = {c.upper() for c in select}
     ignored = {c.upper() for c in ignore}
@@ -161,15 +164,17 @@ def lint_files(paths: Sequence[str], select: Iterable[str] = (), ignore: Iterabl
                 if code not in CODES:
                     diags.append(Diagnostic("DR004", span, f"unknown check `{code}` in `lint:`",
                                             hint=_near_code(code)))
+            from .compile import paused_gc
             from .context import CheckContext
 
             ctx = CheckContext(practice, today=today)
-            diags.extend(d for d in run_checks(ctx) if isinstance(d, Diagnostic))
-            if run_tests:
-                from .testing import run_tests as run_file_tests
+            with paused_gc():
+                diags.extend(d for d in run_checks(ctx) if isinstance(d, Diagnostic))
+                if run_tests:
+                    from .testing import run_tests as run_file_tests
 
-                report = run_file_tests(practice)
-                diags.extend(report.diagnostics)
+                    report = run_file_tests(practice)
+                    diags.extend(report.diagnostics)
         if any(d.code in UNREADABLE for d in diags):
             unreadable = True
         for d in diags:
@@ -185,6 +190,7 @@ def lint_files(paths: Sequence[str], select: Iterable[str] = (), ignore: Iterabl
 
 
 def _near_code(code: str) -> str | None:
+    from .checks import CODES
     from .diagnostics import did_you_mean
 
     near = did_you_mean(code, CODES)

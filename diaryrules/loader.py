@@ -17,18 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from .diagnostics import Diagnostic, Related, Span
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 
-try:  # libyaml's parser when the wheel ships it; the pure-Python one otherwise
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the platform's wheel
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+# PyYAML is imported by the functions that read YAML, not here: unpickling a cached practice
+# (its tests' `Node`s) or building a `Source` must not pay for it.
 
 
 @dataclass(eq=False)
@@ -66,6 +62,11 @@ class Node:
         positions = self._positions
         if positions is None:  # computed once: every token of an expression asks for its position
             text = self.value if isinstance(self.value, str) else str(self.value)
+            start = 1 if self.style in ("'", '"') else 0
+            if self.style in (None, "'", '"') and self.raw[start:start + len(text)] == text and "\n" not in text:
+                # the value is the source text itself (most expressions): plain arithmetic
+                line, column = self.span.line, self.span.column + start
+                return line, column + min(max(offset, 0), len(text))
             positions = self._positions = _align(text, self.raw, self.style, self.span.line, self.span.column)
         if not positions:
             return self.span.line, self.span.column
@@ -142,6 +143,8 @@ def load_text(text: str, name: str = "<input>") -> Source:
     diags = list(_tab_indentation(text, name))
     if diags:
         return Source(name, text, None, diags)
+    import yaml
+
     builder = _Builder(name, text)
     try:
         root = builder.build()
@@ -215,6 +218,13 @@ class _Builder:
         return "\n".join(parts)
 
     def build(self) -> Node | None:
+        import yaml
+
+        try:  # libyaml's parser when the wheel ships it; the pure-Python one otherwise
+            from yaml import CSafeLoader as _Loader
+        except ImportError:  # pragma: no cover - depends on the platform's wheel
+            from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
         loader = _Loader(self.text)
         try:
             root: Node | None = None
@@ -233,6 +243,8 @@ class _Builder:
             yield loader.get_event()
 
     def _check_anchor(self, ev: Any) -> None:
+        import yaml
+
         if isinstance(ev, yaml.AliasEvent):
             raise _Stop(Diagnostic("DR001", self._span(ev.start_mark, ev.end_mark),
                                    f"YAML aliases (`*{ev.anchor}`) are not allowed in rule files",
@@ -250,6 +262,8 @@ class _Builder:
                                    hint="remove the tag; quote the value if it must be a string"))
 
     def _node(self, loader: Any, depth: int) -> Node:
+        import yaml
+
         ev = loader.get_event()
         self._check_anchor(ev)
         self.count += 1

@@ -18,12 +18,53 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, ExprError, Related, Span, did_you_mean
-from .loader import Node
-from .parse import parse_condition, parse_date, parse_duration, parse_outcome, parse_span, parse_time
 from .syntax import Always, And, Cond, Name, Not, Or, Outcome, Test, Value, format_duration
 
 if TYPE_CHECKING:
     from .hours import HoursExpr
+    from .loader import Node
+    from .parse import Locate
+    from .syntax import Duration
+
+# The expression parsers (and Lark with them) are imported on first use: a practice read from the
+# compiled cache (`query`, `slots` …) never parses. Module-level names, so that tests can patch them.
+
+
+def parse_condition(text: str, locate: Locate) -> Cond:
+    from .parse import parse_condition as parse
+
+    return parse(text, locate)
+
+
+def parse_outcome(text: str, locate: Locate) -> Outcome:
+    from .parse import parse_outcome as parse
+
+    return parse(text, locate)
+
+
+def parse_duration(text: str, locate: Locate) -> Duration:
+    from .parse import parse_duration as parse
+
+    return parse(text, locate)
+
+
+def parse_date(text: str, offset: int = 0) -> date:
+    from .parse import parse_date as parse
+
+    return parse(text, offset)
+
+
+def parse_time(text: str, offset: int = 0, allow_24: bool = True) -> int:
+    from .parse import parse_time as parse
+
+    return parse(text, offset, allow_24)
+
+
+def parse_span(text: str) -> tuple[datetime, datetime, bool]:
+    from .parse import parse_span as parse
+
+    return parse(text)
+
 
 TIERS = ("triage", "exceptions", "rules", "default")
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -350,7 +391,8 @@ class _Builder:
             assert hnode is not None
             from .calendar import valid_holiday_codes
 
-            codes = valid_holiday_codes()
+            # `FR` is always valid: only a subdivision needs the `holidays` package's list (slow to import)
+            codes = ["FR"] if holidays_code == "FR" else valid_holiday_codes()
             if holidays_code not in codes:
                 from . import calendar
 
@@ -836,6 +878,7 @@ class _Builder:
             exp = item.get("expect")
             if req is None or exp is None or req.kind != "map" or exp.kind != "map":
                 continue
+            from .loader import Node
             from .request import RequestError, build_request
 
             try:

@@ -97,7 +97,8 @@ def test_a_killed_writer_leaves_the_old_file_or_the_new(tmp_path: Path, mode: st
         assert 0 < partial < size, partial
         assert content == OLD
     # SIGKILL leaves no chance to clean up: what remains is a hidden `.entry.pickle.*.tmp` that no reader
-    # opens (entries are read by their exact name) — reported: nothing ever removes it either
+    # opens (entries are read by their exact name); the cache's next write removes it once it is stale
+    # (tests/test_cache_housekeeping.py)
     assert all(p.name.startswith(".entry.pickle.") for p in tmp_path.iterdir() if p != dest)
 
 

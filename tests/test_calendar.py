@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import holidays
 import pytest
@@ -129,3 +130,35 @@ def test_unset_parts_of_the_calendar_are_errors_not_guesses() -> None:
 def test_calendars_are_hashable_values() -> None:
     assert HolidayCalendar("FR", "C") == HolidayCalendar("FR", "C")
     assert len({HolidayCalendar("FR", "C"), HolidayCalendar("FR", "C"), HolidayCalendar("FR-57")}) == 2
+
+
+def test_stored_answers_are_the_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The subdivisions and public holidays kept in the cache (so that a command need not import
+    `holidays`) read back exactly as the package gives them, in its order; a damaged entry is ignored."""
+    from diaryrules import calendar
+
+    monkeypatch.setenv("DIARYRULES_CACHE_DIR", str(tmp_path))
+    memos = (calendar._french_subdivisions, calendar._public_holidays)
+
+    def answers() -> tuple[tuple[str, ...], dict[str, list[tuple[date, str]]]]:
+        for memo in memos:
+            memo.cache_clear()
+        return calendar._french_subdivisions(), {
+            sub or "FR": list(calendar._public_holidays(sub, year).items())
+            for sub in (None, "57", "971") for year in (2026, 2028)}
+
+    try:
+        fresh = answers()
+        assert len(list(tmp_path.glob("holidays-*.txt"))) == 7
+        assert answers() == fresh  # now read from the entries
+        for sub in (None, "57", "971"):
+            expected = holidays.country_holidays("FR", subdiv=sub, years=2028, language="fr")
+            assert fresh[1][sub or "FR"] == [(d, str(n)) for d, n in expected.items() if d.year == 2028]
+        for entry in tmp_path.glob("holidays-*-FR*-2026.txt"):
+            lines = entry.read_bytes().splitlines(keepends=True)
+            entry.write_bytes(b"".join(lines[:3]))  # cut at a line: not trusted, asked again
+        assert answers() == fresh
+        assert all(len(e.read_bytes().splitlines()) > 3 for e in tmp_path.glob("holidays-*.txt"))  # rewritten
+    finally:
+        for memo in memos:
+            memo.cache_clear()

@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diaryrules.evaluate import decide, make_request
+from diaryrules.compile import compiled
+from diaryrules.evaluate import _walk_decisions, decide, make_request
 from diaryrules.linter import load_practice
 from tests.ruleforge import GenFile, brute, files_st, outcome_of, request_st, to_given
 
@@ -36,13 +37,33 @@ def test_decide_equals_brute_force(f: GenFile, data: st.DataObject) -> None:
     for _ in range(50):
         req = {a.name: rng.choice(a.domain()) for a in f.all_attrs}
         want_rule, want_amb = brute(f, req)
-        d = decide(practice, make_request(practice, to_given(req), AT))
+        r = make_request(practice, to_given(req), AT)
+        d = decide(practice, r)
+        _same_as_the_slow_walks(practice, r, d)
         if want_rule is None:
             assert d.action == "none", (f.text(), req, d)
             continue
         assert d.rule == want_rule, (f.text(), req, d.rule, want_rule)
         assert bool(d.ambiguous) == want_amb, (f.text(), req)
         assert d.action == outcome_of(f, want_rule).split()[0]
+
+
+def _same_as_the_slow_walks(practice: Any, r: Any, d: Any) -> None:
+    """`decide` walks the answer diagram and derives the trail from the nodes passed: the steps
+    must be those of walking the decision diagram itself, and the tie that of the matched set."""
+    cp = compiled(practice)
+    walk: list[str] = []
+    _walk_decisions(cp, r, walk)
+    assert list(d.trail[: len(walk)]) == walk, (d.trail, walk)
+    n = cp.root
+    while not cp.diagram.is_leaf(n):
+        level = cp.diagram.level[n]
+        name, atom_of = cp.walkers[level]
+        n = cp.diagram.children[n][atom_of(r.values[name])]
+    ld = cp.leaf_decision(cp.diagram.value[n])
+    assert d.ambiguous == tuple(cp.rules[i].id for i in ld.tied)
+    if ld.rule is not None:
+        assert d.trail[len(walk)].startswith(f"{cp.rules[ld.rule].tier}: {cp.rules[ld.rule].id} decides")
 
 
 def _outcomes_over(f: GenFile, known: dict[str, Any], unknown: list[Any]) -> set[Any]:

@@ -585,7 +585,7 @@ def test_conditions(text: str, ops: bytes) -> None:
 
 # -- outcomes --------------------------------------------------------------------------------------
 
-DUPLICATE_OPTION = re.compile(r"`\w+` is given twice|minutes after `h`|longer than 400 days|unknown action")
+DUPLICATE_OPTION = re.compile(r"`[\w ]+` is given twice|minutes after `h`|longer than 400 days|unknown action")
 
 
 @fuzz_settings()

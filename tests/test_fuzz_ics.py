@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -26,10 +27,11 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import assume, example, given
 from hypothesis import event as hypothesis_event
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context, currently_in_test_context
 
@@ -433,23 +435,196 @@ def test_recurrence_expansion_horizon(monkeypatch: pytest.MonkeyPatch, expanded:
     assert expanded[0] == 500  # the 501st is refused before it becomes a busy time
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: recurring_ical_events asks dateutil for rrule.between(), which lists "
-    "every occurrence of the window before busy.py counts the first one",
+YEAR = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("rule", "window"),
+    [
+        ("FREQ=MINUTELY", WEEK),
+        ("FREQ=MINUTELY", YEAR),  # 525,600 occurrences in the window
+        ("FREQ=SECONDLY", YEAR),  # 31 million
+        ("FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15,16,17;BYMINUTE=0,10,20,30,40,50", YEAR),
+    ],
 )
-def test_known_bug_expansion_work_is_bounded_by_max_occurrences(
-    monkeypatch: pytest.MonkeyPatch, dateutil_steps: list[int]
+def test_expansion_work_is_bounded_by_max_occurrences(
+    monkeypatch: pytest.MonkeyPatch, dateutil_steps: list[int], rule: str, window: tuple[datetime, datetime]
 ) -> None:
+    """dateutil computes the occurrences one at a time: busy.py stops at the 501st, however many
+    the search window holds (dateutil's own `between` would list them all first)."""
     monkeypatch.setattr(busy_module, "MAX_OCCURRENCES", 500)
-    busy = parse_busy_ics(
-        ics("DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"), practice(), "m.ics"
+    busy = parse_busy_ics(ics(f"DTSTART:20261201T000000Z\nDURATION:PT1M\nRRULE:{rule}"), practice(), "m.ics")
+    with pytest.raises(BusyError) as info:
+        busy.between(*window)
+    assert info.value.message == (
+        f"m.ics: more than 500 busy occurrences between 2026-12-01 and {window[1]:%Y-%m-%d}"
     )
-    with pytest.raises(BusyError):
-        busy.between(*WEEK)
-    assert dateutil_steps[0] <= 2 * 500, (
+    assert info.value.hint and "export a shorter period" in info.value.hint
+    assert 500 <= dateutil_steps[0] <= 500 + 10, (  # dateutil computes ten at a time for its cache
         f"dateutil computed {dateutil_steps[0]} occurrences for a limit of 500"
     )
+
+
+def test_an_rrule_since_long_ago_is_computed_from_just_before_the_window(
+    dateutil_steps: list[int],
+) -> None:
+    """Every minute (every 7 minutes, local time) since 2000 and no end, a one-day search: the
+    day's occurrences, computed from just before the day — not the 14 million minutes since 2000."""
+    busy = parse_busy_ics(
+        ics(
+            "DTSTART:20000101T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY",
+            "DTSTART;TZID=Europe/Paris:20000101T000030\nDURATION:PT1M\nRRULE:FREQ=MINUTELY;INTERVAL=7",
+        ),
+        practice(),
+        "old.ics",
+    )
+    day = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC))
+    found = busy.between(*day)
+    every_minute = [day[0] + timedelta(minutes=m) for m in range(24 * 60)]
+    paris = ZoneInfo("Europe/Paris")
+    first = datetime(2000, 1, 1, 0, 0, 30)  # wall-clock steps of 7 minutes: no summer time in December
+    local = day[0].astimezone(paris).replace(tzinfo=None)
+    skip = -((first - local) // timedelta(minutes=7))  # the first step at or after the day's start
+    every_7 = [
+        (first + timedelta(minutes=7) * n).replace(tzinfo=paris).astimezone(UTC)
+        for n in range(skip - 1, skip + 24 * 60 // 7 + 2)
+    ]
+    expected = sorted(every_minute + [t for t in every_7 if t < day[1] and t + timedelta(minutes=1) > day[0]])
+    assert [b.start for b in found] == expected
+    assert len(expected) == 1440 + 206
+    # the day's; before it, two periods, the event's minute and, in a zone with summer time, a day;
+    # dateutil computes ten at a time for its cache
+    assert dateutil_steps[0] <= (1440 + 2 + 1 + 10) + (206 + 2 + 1 + 206 + 10), dateutil_steps[0]
+
+
+def test_a_rule_computed_from_its_dtstart_is_bounded_by_max_steps(
+    monkeypatch: pytest.MonkeyPatch, dateutil_steps: list[int]
+) -> None:
+    """COUNT counts from DTSTART, so such a rule is computed from there: MAX_STEPS bounds that work,
+    and the error names the event's line."""
+    monkeypatch.setattr(busy_module, "MAX_STEPS", 5000)
+    busy = parse_busy_ics(
+        ics(
+            "DTSTART:20261201T100000Z\nDTEND:20261201T103000Z\nRRULE:FREQ=WEEKLY",
+            "DTSTART:20200101T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY;COUNT=100000000",
+        ),
+        practice(),
+        "count.ics",
+    )
+    with pytest.raises(BusyError) as info:
+        busy.between(*WEEK)
+    assert info.value.message == (
+        "count.ics:14: this recurring event repeats more than 5000 times up to 2026-12-08, "
+        "counting from its DTSTART"
+    )
+    assert info.value.hint and "UNTIL" in info.value.hint
+    assert dateutil_steps[0] <= 5000 + 10  # dateutil computes ten at a time for its cache
+
+
+ZONES = [UTC, ZoneInfo("Europe/Paris"), ZoneInfo("America/New_York"), ZoneInfo("Pacific/Apia"),
+         ZoneInfo("Australia/Lord_Howe")]  # Apia crossed the date line in 2011; Lord Howe moves 30 minutes
+
+
+@st.composite
+def rules_and_ranges(draw: Any) -> tuple[Any, datetime, datetime, bool]:
+    """A dateutil rule of a frequency busy.py may start late (WEEKLY … SECONDLY, no COUNT), and a
+    range up to 1,500 periods after its DTSTART, the range's ends in another zone or not."""
+    from dateutil import rrule
+
+    freq = draw(st.sampled_from([rrule.WEEKLY, rrule.DAILY, rrule.HOURLY, rrule.MINUTELY, rrule.SECONDLY]))
+    unit = {rrule.WEEKLY: timedelta(weeks=1), rrule.DAILY: timedelta(days=1), rrule.HOURLY: timedelta(hours=1),
+            rrule.MINUTELY: timedelta(minutes=1), rrule.SECONDLY: timedelta(seconds=1)}[freq]
+    interval = draw(st.integers(1, 13))
+    zone = draw(st.sampled_from([None, *ZONES]))
+    start = datetime(2000, 1, 1) + timedelta(seconds=draw(st.integers(0, 27 * 365 * 86400)))
+    start = start.replace(tzinfo=zone)
+    parts: dict[str, Any] = {}
+    small = st.lists(st.integers(0, 59), min_size=1, max_size=2)
+    if draw(st.booleans()):
+        parts["byhour"] = [h % 24 for h in draw(small)]
+    if draw(st.booleans()):
+        parts["byminute"] = draw(small)
+    if draw(st.booleans()):
+        parts["bysecond"] = draw(small)
+    if draw(st.booleans()):
+        parts["byweekday"] = draw(st.lists(st.integers(0, 6), min_size=1, max_size=3))
+    if draw(st.booleans()):
+        parts["bymonth"] = draw(st.lists(st.integers(1, 12), min_size=1, max_size=4))
+    if draw(st.booleans()):
+        parts["bysetpos"] = draw(st.sampled_from([1, -1, (1, -1)]))
+    if draw(st.booleans()):
+        parts["wkst"] = draw(st.integers(0, 6))
+    period = unit * interval
+    if draw(st.booleans()):
+        until = start + period * draw(st.integers(0, 2000))
+        parts["until"] = until.astimezone(UTC) if zone is not None else until
+    assume(can_occur(freq, interval, start, parts))
+    try:
+        rule = rrule.rrule(freq, dtstart=start, interval=interval, cache=True, **parts)
+    except ValueError:  # a BYxxx the interval never reaches
+        assume(False)
+    after = start + period * draw(st.integers(0, 1500)) + timedelta(hours=12) * draw(st.integers(-3, 3))
+    before = after + period * draw(st.integers(0, 40)) + timedelta(seconds=draw(st.integers(0, 3600)))
+    if zone is not None:
+        other = draw(st.sampled_from(ZONES))
+        after, before = after.astimezone(other), before.astimezone(other)
+    return rule, after, before, draw(st.booleans())
+
+
+def can_occur(freq: int, interval: int, start: datetime, parts: dict[str, Any]) -> bool:
+    """Whether the rule has occurrences at all — else dateutil searches until the year 9999. Its
+    periods fall on the same places of every week; the BYxxx parts coarser than the frequency
+    (BYDAY; BYHOUR below HOURLY …) keep some of them; BYMONTH keeps whole weeks."""
+    from dateutil import rrule
+
+    if freq == rrule.WEEKLY:
+        return True
+    unit = {rrule.DAILY: 86_400, rrule.HOURLY: 3600, rrule.MINUTELY: 60, rrule.SECONDLY: 1}[freq]
+    slots = 604_800 // unit  # the periods of a week
+    g = math.gcd(interval, slots)  # a rule reaches the periods of the week congruent to its start's mod g
+    fields = [("byweekday", range(7), 86_400), ("byhour", range(24), 3600), ("byminute", range(60), 60),
+              ("bysecond", range(60), 1)]
+    reached = {0}
+    for name, every, seconds in fields:
+        if seconds < unit:
+            break
+        values = parts.get(name, every)
+        reached = {(r + v * seconds // unit) % g for r in reached for v in values}
+    at = (start.weekday() * 86_400 + start.hour * 3600 + start.minute * 60 + start.second) // unit
+    return at % g in reached
+
+
+def minutely_across(zone: str, start: datetime, after: datetime) -> tuple[Any, datetime, datetime, bool]:
+    from dateutil import rrule
+
+    tz = ZoneInfo(zone)
+    rule = rrule.rrule(rrule.MINUTELY, dtstart=start.replace(tzinfo=tz), cache=True)
+    after = after.replace(tzinfo=tz).astimezone(UTC)
+    return rule, after, after + timedelta(hours=2), True
+
+
+@fuzz_settings(min(EXAMPLES, 300))
+@given(rules_and_ranges())
+# dateutil writes the wall-clock minutes that summer time skips (02:00–02:59) in the zone's winter
+# offset: in UTC they come after 03:05 summer time, and a rule started two minutes before 03:05
+# would miss them
+@example(minutely_across("Europe/Paris", datetime(2026, 3, 1), datetime(2026, 3, 29, 3, 5)))
+# Samoa skipped 30 December 2011 (UTC-10 to UTC+14): that whole wall-clock day, UTC-10, comes after
+# 31 December 00:05
+@example(minutely_across("Pacific/Apia", datetime(2011, 12, 1), datetime(2011, 12, 31, 0, 5)))
+def test_a_lazy_rule_gives_what_dateutil_gives(case: tuple[Any, datetime, datetime, bool]) -> None:
+    """busy.py's `_LazyRule.between` — one occurrence at a time, started just before the range when
+    the rule allows it — against dateutil's own `between`, computed from DTSTART."""
+    rule, after, before, inc = case
+
+    def outcome(between: Any) -> Any:
+        try:
+            return list(between())
+        except ValueError as e:  # dateutil: "Invalid combination of interval and byhour …"
+            return str(e)
+
+    lazy = busy_module._LazyRule(rule, busy_module._Steps(10**9))
+    assert outcome(lambda: lazy.between(after, before, inc)) == outcome(lambda: rule.between(after, before, inc))
 
 
 def test_100000_events(monkeypatch: pytest.MonkeyPatch) -> None:

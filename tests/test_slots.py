@@ -9,6 +9,8 @@ read the diff: a golden states the right behaviour (docs/slots.md).
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
 import os
 import subprocess
@@ -30,7 +32,7 @@ from diaryrules.hours import every_weeks_matches
 from diaryrules.linter import load_practice
 from diaryrules.model import Practice
 from diaryrules.request import Request
-from diaryrules.slots import SlotsError, explain_slot, find_slots, slots_command
+from diaryrules.slots import Slot, SlotsError, explain_slot, find_slots, slots_command
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "slots"
@@ -309,6 +311,62 @@ def test_a_practice_without_sites_gives_slots_without_a_site() -> None:
     assert [(s.site, s.start.strftime("%H:%M")) for s in result.slots][::3] == [
         (None, "09:00"), (None, "09:15"), (None, "09:30")]
     assert result.to_json()["slots"][0]["site"] is None
+
+
+SITES = """diaryrules: 1
+practice: {name: Sites, timezone: Europe/Paris, grid: 10min,
+           sites: {c: {name: C}, a: {name: A}, g: {name: G}}}
+diaries: {d: {tool: doctolib}}
+practitioners:
+  x: {name: X, diary: d, hours: "Mo-Fr 09:00-10:00"}
+  y: {name: Y, diary: d, grid: 15min, hours: {c: "Mo-Fr 09:00-10:00", g: "Mo-Fr 09:30-11:00"}}
+reasons:
+  r: {duration: 20min, motifs: {d: R}}
+rules:
+  - {id: r, when: reason is r, then: book within 3d}
+"""
+
+
+def test_limits_cut_anywhere_and_slots_are_plain_slots() -> None:
+    """x works at every site (one candidate stands for three slots), y at two with other hours: every
+    limit gives the first slots of the full list, and `more` exactly when the limit cuts it; each slot
+    is what Slot(...) makes."""
+    loaded = load_practice("sites.diary.yaml", SITES)
+    assert loaded.practice is not None, loaded.diagnostics
+    practice = loaded.practice
+    req, d = _ask(practice, "2026-12-01T08:00", reason="r")
+    every = find_slots(practice, d, req, start=req.at, days=3, limit=100_000).slots
+    assert [(s.practitioner, s.site, s.start.strftime("%H:%M")) for s in every[:6]] == [
+        ("x", "c", "09:00"), ("x", "a", "09:00"), ("x", "g", "09:00"), ("y", "c", "09:00"),
+        ("x", "c", "09:10"), ("x", "a", "09:10")]
+    for limit in range(1, len(every) + 2):
+        result = find_slots(practice, d, req, start=req.at, days=3, limit=limit)
+        assert result.slots == every[:limit] and result.more == (len(every) > limit), limit
+    for s in every:
+        made = Slot(s.practitioner, s.site, s.start, s.end, s.diary, s.motif)
+        assert type(s) is Slot and s == made and hash(s) == hash(made) and repr(s) == repr(made)
+        assert list(vars(s).items()) == list(vars(made).items())
+        assert dataclasses.replace(s) == s and dataclasses.asdict(s) == dataclasses.asdict(made)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            s.site = "a"  # type: ignore[misc]
+
+
+def test_the_garbage_collector_is_left_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long list is made with the cyclic garbage collector paused, then it is restored."""
+    from diaryrules import slots
+
+    monkeypatch.setattr(slots, "_GC_PAUSE_MIN", 0)
+    practice = _practice(MDS)
+    req, d = _ask(practice, "2026-12-01T10:00", reason="consultation", symptoms=[], pregnant=False)
+    assert gc.isenabled()
+    listed = find_slots(practice, d, req, start=req.at, days=14, limit=100_000).slots
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert find_slots(practice, d, req, start=req.at, days=14, limit=100_000).slots == listed
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_performance_20_practitioners_90_days_2000_busy() -> None:

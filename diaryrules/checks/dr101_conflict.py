@@ -43,7 +43,12 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
         ld = an.decision(leaf)
         if ld.ambiguous:
             groups.setdefault(frozenset(ld.tied), leaf)
-    maximal = [g for g in groups if not any(g < other for other in groups)]
+    # a group is kept unless a larger one contains it: only groups sharing its first rule can
+    with_rule: dict[int, list[frozenset[int]]] = {}
+    for g in groups:
+        for i in g:
+            with_rule.setdefault(i, []).append(g)
+    maximal = [g for g in groups if not any(len(o) > len(g) and g < o for o in with_rule[min(g)])]
     for group in sorted(maximal, key=lambda g: sorted(g)):
         witness = None
         # any leaf whose tie includes the whole group shows it

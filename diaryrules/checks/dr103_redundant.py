@@ -38,9 +38,8 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
         redundant = True
         witness = None
         for leaf in an.leaves_by_rule.get(i, []):
-            m = an.matched(leaf)
             with_it = an.decision(leaf)
-            without = an.decision_without(m, i)
+            without = an.decision_without(leaf, i)
             if an.answer(with_it) != an.answer(without):
                 redundant = False
                 break
