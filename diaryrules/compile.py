@@ -356,7 +356,7 @@ class CompiledPractice:
     step_texts: dict[int, list[str]] = field(default_factory=dict, repr=False)  # node → words per atom
     # answer node → its decision node: the decision diagram's walk follows the answer diagram's
     to_decision: dict[int, int] = field(default_factory=dict, repr=False)
-    edge_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)  # answer edge → step
+    edge_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)  # trail_words: edge → step
 
     def leaf_decision(self, mask: int) -> LeafDecision:
         d = self.leaf_decisions.get(mask)
@@ -397,7 +397,6 @@ class CompiledPractice:
         state["answers"] = {}
         state["outcomes"] = {}
         state["step_texts"] = {}
-        state["edge_texts"] = {}
         return state
 
     @property
@@ -590,6 +589,7 @@ class Compiler:
         # from the (much smaller) answer diagram: the same leaves as deciding on the matched sets
         cp.decision_root = dg.map_leaves("decide", lambda a: ("decision", (a[1], len(a[2]) > 1)), cp.answer_root)
         cp.to_decision = dict(dg._maps["decide"])
+        cp.edge_texts = trail_words(cp)
         return cp
 
 
@@ -691,6 +691,51 @@ def describe_atoms(dim: Dim, atoms: Sequence[int]) -> str:
         else:
             texts.append(f"{_hm(lo)}..{_hm(hi)}")
     return ", ".join(texts)
+
+
+def step_words(dim: Dim, children: Sequence[int]) -> list[str]:
+    """A decision node's step in a trail, for each atom of its dimension: `reason is renewal`,
+    `symptoms has not fever`, `age in 0..17` (the whole stretch of values that leads the same way)."""
+    if dim.element is not None:
+        return [f"{dim.attr.name} has not {dim.element}", f"{dim.attr.name} has {dim.element}"]
+    if dim.kind == "bool":
+        return [f"{dim.name} is no", f"{dim.name} is yes"]
+    if dim.kind == "enum":
+        return [f"{dim.name} is {label}" for label in dim.labels]
+    out = [""] * dim.size
+    for atoms, _c in value_groups(dim, children):
+        text = describe_atoms(dim, atoms)
+        text = f"{dim.name} {text}" if text.startswith(("until", "from", "any")) else f"{dim.name} in {text}"
+        for i in atoms:
+            out[i] = text
+    return out
+
+
+def trail_words(cp: CompiledPractice) -> dict[tuple[int, int], str]:
+    """The words of every edge of the answer diagram, made once with the file: `decide` names a
+    request's steps by the edges it takes — (node, child), or (node, -1 - atom) for an enum,
+    whose step names the value itself. "" where the decision diagram has no step (the answer
+    does not depend on that attribute there)."""
+    dg = cp.diagram
+    out: dict[tuple[int, int], str] = {}
+    rows: dict[int, list[str]] = {}
+    for n in dg.reachable(cp.answer_root):
+        level = dg.level[n]
+        if level == dg.bottom:
+            continue
+        d = cp.to_decision[n]
+        same = dg.level[d] == level
+        row = None
+        if same:
+            row = rows.get(d)
+            if row is None:
+                row = rows[d] = step_words(cp.dims[level], dg.children[d])
+        enum = cp.dims[level].kind == "enum"
+        for a, c in enumerate(dg.children[n]):
+            key = (n, -1 - a) if enum else (n, c)
+            if key not in out:
+                out[key] = row[a] if row is not None else ""
+    return out
 
 
 def dim_label(dim: Dim) -> str:

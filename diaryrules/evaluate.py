@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .compile import CompiledPractice, Dim, LeafDecision, compiled, describe_atoms, dim_label, value_groups
+from .compile import (
+    CompiledPractice,
+    Dim,
+    LeafDecision,
+    compiled,
+    describe_atoms,
+    dim_label,
+    step_words,
+    value_groups,
+)
 from .model import Practice, Rule
 from .request import Request, build_request
 from .syntax import Always, And, Cond, Not, Or, Outcome, Test, format_duration
@@ -103,27 +112,9 @@ def _walk_decisions(cp: CompiledPractice, req: Request, trail: list[str]) -> Non
         a = atom_of(v)
         row = texts.get(n)
         if row is None:  # the words of a step depend only on the node and the branch: made once
-            row = texts[n] = _step_texts(cp.dims[level], children[n])
+            row = texts[n] = step_words(cp.dims[level], children[n])
         trail.append(row[a])
         n = children[n][a]
-
-
-def _step_texts(dim: Dim, children: Sequence[int]) -> list[str]:
-    """The step's words for each atom of a node's dimension."""
-    if dim.element is not None:
-        return [f"{dim.attr.name} has not {dim.element}", f"{dim.attr.name} has {dim.element}"]
-    if dim.kind == "bool":
-        return [f"{dim.name} is no", f"{dim.name} is yes"]
-    if dim.kind == "enum":
-        return [f"{dim.name} is {label}" for label in dim.labels]
-    # the whole stretch of values that leads the same way, e.g. `age in 0..17`
-    out = [""] * dim.size
-    for atoms, _c in value_groups(dim, children):
-        text = describe_atoms(dim, atoms)
-        text = f"{dim.name} {text}" if text.startswith(("until", "from", "any")) else f"{dim.name} in {text}"
-        for i in atoms:
-            out[i] = text
-    return out
 
 
 def _restrict(cp: CompiledPractice, req: Request) -> int:
@@ -288,7 +279,7 @@ def _edge_text(cp: CompiledPractice, n: int, step: int) -> str:
         return ""  # the answer does not depend on this attribute here: no step
     row = cp.step_texts.get(d)
     if row is None:
-        row = cp.step_texts[d] = _step_texts(cp.dims[level], dg.children[d])
+        row = cp.step_texts[d] = step_words(cp.dims[level], dg.children[d])
     return row[-1 - step if step < 0 else dg.children[n].index(step)]
 
 

@@ -24,10 +24,11 @@ docs/slots.md describes the output.
 from __future__ import annotations
 
 import functools
-import heapq
+import gc
 import json
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -255,30 +256,6 @@ def _segments(zone: tzinfo, lo: int, hi: int) -> tuple[Segment, ...]:
     return tuple(out)
 
 
-def _grid_starts(a: int, last: int, grid: int, segments: Sequence[Segment]) -> Iterator[int]:
-    """UTC minutes t in [a, last] whose wall time is on the grid (from local midnight), skipping the
-    second occurrence of wall times the autumn change repeats."""
-    for s, e, off, before in segments:
-        lo, hi = max(a, s), min(last, e - 1)
-        if lo > hi:
-            continue
-        local_lo, local_hi = lo + off, hi + off
-        if before > off:  # after a backward change, wall times below s + before were already seen
-            local_lo = max(local_lo, s + before)
-        x = local_lo
-        while x <= local_hi:
-            into = x % 1440
-            k = -(-into // grid) * grid
-            if k >= 1440:
-                x += 1440 - into
-                continue
-            x += k - into
-            if x > local_hi:
-                break
-            yield x - off
-            x += 1
-
-
 def _union(items: Iterable[Interval]) -> list[Interval]:
     out: list[Interval] = []
     for a, b in sorted(items):
@@ -348,6 +325,13 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+@functools.cache
+def _calendar_error() -> type[Exception]:
+    from .calendar import CalendarError  # imported late, as everywhere in this module
+
+    return CalendarError
+
+
 # -- the practice's time, as intervals -------------------------------------------------------------
 
 class _Time:
@@ -360,6 +344,10 @@ class _Time:
         self.cal = practice.calendar
         self.holidays_close = practice.closed_on_holidays and practice.holidays is not None
         self._ph: dict[date, bool] = {}
+        self._spans: dict[tuple[int, date], list[Interval]] = {}  # expr_day, by (expression number, day)
+        self._numbers: dict[int, int] = {}  # id(expression) → its number (equal expressions share one)
+        self._equal: dict[Any, int] = {}  # expression → number
+        self._alive: list[Any] = []  # the expressions numbered, so that their ids stay theirs
 
     def is_holiday(self, day: date) -> bool:
         hit = self._ph.get(day)
@@ -368,15 +356,27 @@ class _Time:
         return hit
 
     def expr_day(self, expr: Any, day: date) -> list[Interval]:
-        spans = self._ask(lambda: expr.day_intervals(day, self.cal), ())
-        return [(_wall(self.zone, day, a), _wall(self.zone, day, b)) for a, b in spans]
+        """The open time of an hours expression on a local day, in UTC minutes (do not modify it);
+        computed once per day for all the equal expressions (practitioners often share hours)."""
+        number = self._numbers.get(id(expr))
+        if number is None:
+            try:
+                number = self._equal.setdefault(expr, len(self._numbers))
+            except TypeError:  # not hashable: equal to itself only
+                number = len(self._numbers)
+            self._numbers[id(expr)] = number
+            self._alive.append(expr)
+        key = (number, day)
+        found = self._spans.get(key)
+        if found is None:
+            spans = self._ask(lambda: expr.day_intervals(day, self.cal), ())
+            found = self._spans[key] = [(_wall(self.zone, day, a), _wall(self.zone, day, b)) for a, b in spans]
+        return found
 
     def _ask(self, question: Any, otherwise: Any) -> Any:
-        from .calendar import CalendarError
-
         try:
             return question()
-        except CalendarError:
+        except _calendar_error():
             if not self.lenient:
                 raise
             return otherwise
@@ -542,8 +542,84 @@ def _busy_minutes(busy: Any, lo: datetime, hi: datetime) -> dict[str | None, lis
     return {k: _union(v) for k, v in out.items()}
 
 
+_Kind = tuple[str, str | None, int, str, str | None]  # practitioner, site, duration's number, diary, motif
+_new_object = object.__new__
+_GC_PAUSE_MIN = 10_000  # candidates made into slots at once above which the garbage collector is paused
+
+
+@contextmanager
+def _no_gc(pause: bool) -> Iterator[None]:
+    """Pause the cyclic garbage collector (when `pause` and it is enabled), and restore it after.
+    Building hundreds of thousands of objects that form no cycles, CPython 3.11's collector runs
+    a full collection each time the survivors grow by a quarter, each one traversing every object
+    of the process; paused, the new objects are looked at once, by the next collection."""
+    was = pause and gc.isenabled()
+    if was:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+class _Moments(dict[int, datetime]):
+    """UTC minute → aware datetime in the practice's zone, each made once per search: the practitioners
+    share their starts, and a slot's end is often another slot's start."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        super().__init__()
+        self.zone = zone
+
+    def __missing__(self, m: int) -> datetime:
+        try:
+            dt = datetime.fromtimestamp(m * 60, self.zone)  # as _moment, a third of the time
+        except (OverflowError, OSError, ValueError):  # a platform without times before 1970
+            dt = _moment(m, self.zone)
+        self[m] = dt
+        return dt
+
+
+def _grid_keys(spans: Sequence[Interval], grid: int, segments: Sequence[Segment], stride: int, index: int,
+               out: list[int]) -> None:
+    """Append t * stride + index for every UTC minute t of the spans ([a, b): t from a to b − 1) whose
+    wall time is on the grid (counted from local midnight), skipping the second occurrence of wall
+    times the autumn change repeats. One range of ints per span and segment of constant UTC offset
+    (per day too, for a grid that does not divide the day): no work per start."""
+    whole = 1440 % grid == 0
+    step = grid * stride
+    for a, b in spans:
+        for s, e, off, before in segments:
+            lo, hi = max(a, s), min(b, e) - 1
+            if lo > hi:
+                continue
+            local_lo, local_hi = lo + off, hi + off
+            if before > off:  # after a backward change, wall times below s + before were already seen
+                local_lo = max(local_lo, s + before)
+            if whole:
+                x = local_lo + (-local_lo) % grid
+                if x <= local_hi:
+                    out.extend(range((x - off) * stride + index, (local_hi - off) * stride + index + 1, step))
+                continue
+            x = local_lo
+            while x <= local_hi:
+                midnight = x - x % 1440
+                x += (midnight - x) % grid
+                top = min(local_hi, midnight + 1439)
+                if x <= top:
+                    out.extend(range((x - off) * stride + index, (top - off) * stride + index + 1, step))
+                x = midnight + 1440
+
+
 class _Search:
-    """Eligible slots of one book/validate decision for one request."""
+    """Eligible slots of one book/validate decision for one request.
+
+    A week at a time, the starts each practitioner and site allow are computed as intervals of start
+    minutes (free time − busy, ∩ in-window − not-in-window, shrunk by the duration, − the starts that
+    would meet a reserved window still closed to the request), then turned into grid starts with
+    range arithmetic. A candidate is the int t * stride + index (index: practitioner × site in the
+    decision's order), so sorting the ints sorts by start, then practitioner, then site; `Slot`s are
+    made only for the candidates returned."""
 
     def __init__(self, practice: Practice, decision: Decision, request: Request, call: int,
                  busy: dict[str | None, list[Interval]]) -> None:
@@ -564,53 +640,88 @@ class _Search:
         # reserved windows this request may not use (until released): `for` false or unknown
         self.blocking = [r for r in practice.reserved
                          if evaluate_cond(r.cond, practice, request)[0] is not True]
+        nsites = len(self.sites)
+        self.stride = max(1, len(self.people) * nsites)
+        # The sites of a practitioner where the same hours apply have the same starts: one candidate
+        # stands for a slot at each site of a run of consecutive such sites (its first site's index).
+        # runs: (index, practitioner, a site of the run, duration, grid, the hours that apply);
+        # kinds[index]: the slots a candidate stands for (with the number of their duration in
+        # `durations`).
+        self.runs: list[tuple[int, Practitioner, str | None, int, int, tuple[int, ...]]] = []
+        self.kinds: list[tuple[_Kind, ...]] = [()] * self.stride
+        self.durations = sorted({d for d in (_duration(decision, p.id) for p in self.people) if d > 0})
+        for pi, p in enumerate(self.people):
+            dur = _duration(decision, p.id)
+            if dur <= 0:
+                continue
+            grid = p.grid or practice.grid
+            motif = decision.motifs.get(p.id, {}).get("motif")
+            previous: tuple[int, ...] | None = None
+            for si, site in enumerate(self.sites):
+                which = tuple(i for i, h in enumerate(p.hours) if h.site is None or h.site == site)
+                kind = (p.id, site, self.durations.index(dur), p.diary, motif)
+                if which == previous:
+                    first = self.runs[-1][0]
+                    self.kinds[first] = (*self.kinds[first], kind)
+                else:
+                    self.runs.append((pi * nsites + si, p, site, dur, grid, which))
+                    self.kinds[pi * nsites + si] = (kind,)
+                previous = which
+        self.moments = _Moments(self.zone)
 
-    def _candidates(self, p: Practitioner, pi: int, site: str | None, si: int, lo: int, hi: int,
-                    days: Sequence[date], segments: Sequence[Segment]) -> Iterator[tuple[int, int, int]]:
-        dur = _duration(self.decision, p.id)
-        if dur <= 0:
-            return
-        grid = p.grid or self.practice.grid
+    def _spans(self, p: Practitioner, site: str | None, dur: int, lo: int, hi: int,
+               days: Sequence[date], windows: dict[int, list[Interval]]) -> list[Interval]:
+        """The starts t in [lo, hi), as intervals, for which [t, t + dur) is free for `p` at `site` and
+        meets no reserved window still closed to this request at t (a window with release r is open
+        to starts t ≤ call + r). `windows`: the windows' time over `days`, filled as they are needed
+        (so a day the holiday calendar cannot answer for is met in the same order as ever)."""
+        def window(w: Window) -> list[Interval]:
+            found = windows.get(id(w))
+            if found is None:
+                found = windows[id(w)] = self.time.window(w, days)
+            return found
+
         free = self.time.free(p, site, days)
         free = _subtract(free, self.busy.get(p.id, []))
         if self.in_window is not None:
-            free = _intersect(free, self.time.window(self.in_window, days))
+            free = _intersect(free, window(self.in_window))
         if self.not_in_window is not None:
-            free = _subtract(free, self.time.window(self.not_in_window, days))
-        reserved = [(iv, r.release) for r in self.blocking
-                    if r.practitioners is None or p.id in r.practitioners
-                    for iv in [self.time.window(r.window, days)] if iv]
-        if not reserved:
-            yield from self._starts(free, lo, hi - 1, dur, grid, segments, pi, si, ())
-            return
-        # Up to the last release moment, each start is checked against the reserved windows still
-        # closed to it; after it, every reserved window is closed and is simply removed.
-        released_until = max((self.call + rel for _iv, rel in reserved if rel is not None), default=lo - 1)
-        if released_until >= lo:
-            last = min(hi - 1, released_until)
-            yield from self._starts(free, lo, last, dur, grid, segments, pi, si, reserved)
-        strict = _subtract(free, _union(x for iv, _rel in reserved for x in iv))
-        yield from self._starts(strict, max(lo, released_until + 1), hi - 1, dur, grid, segments, pi, si, ())
-
-    def _starts(self, free: Sequence[Interval], lo: int, hi: int, dur: int, grid: int,
-                segments: Sequence[Segment], pi: int, si: int,
-                reserved: Sequence[tuple[list[Interval], int | None]]) -> Iterator[tuple[int, int, int]]:
-        """Grid starts t in [lo, hi] with [t, t + dur) inside `free` and not in a reserved window
-        that is still closed to this request at t."""
-        call = self.call
-        for a, b in free:
-            first, last = max(a, lo), min(b - dur, hi)
-            if first > last:
+            free = _subtract(free, window(self.not_in_window))
+        starts = [(a, b - dur + 1) for a, b in free if b - dur >= a]
+        blocked: list[Interval] = []
+        for r in self.blocking:
+            if r.practitioners is not None and p.id not in r.practitioners:
                 continue
-            for t in _grid_starts(first, last, grid, segments):
-                if reserved and any((rel is None or t - rel > call) and _overlaps(iv, t, t + dur)
-                                    for iv, rel in reserved):
-                    continue
-                yield (t, pi, si)
+            closed_from = None if r.release is None else self.call + r.release + 1
+            for a, b in window(r.window):
+                x = a - dur + 1  # [x, b): the starts whose slot meets [a, b)
+                if closed_from is not None and x < closed_from:
+                    x = closed_from
+                if x < b:
+                    blocked.append((x, b))
+        if blocked:
+            starts = _subtract(starts, _union(blocked))
+        return _intersect(starts, [(lo, hi)])
 
-    def slots(self, lo: int, hi: int, within: bool = True) -> Iterator[Slot]:
-        """Eligible slots starting in [lo, hi), earliest first (then in the decision's order of
-        practitioners and sites); `within` False drops the `within` bound (for `beyond`)."""
+    def _keys(self, lo: int, hi: int, days: Sequence[date], segments: Sequence[Segment]) -> tuple[list[int], int]:
+        """The candidates starting in [lo, hi), sorted, and the number of slots they stand for."""
+        windows: dict[int, list[Interval]] = {}
+        keys: list[int] = []
+        count = 0
+        spans_of: dict[tuple[str, tuple[int, ...]], list[Interval]] = {}  # a site changes the spans only
+        for index, p, site, dur, grid, which in self.runs:                # by the hours that apply there
+            spans = spans_of.get((p.id, which))
+            if spans is None:
+                spans = spans_of[(p.id, which)] = self._spans(p, site, dur, lo, hi, days, windows)
+            before = len(keys)
+            _grid_keys(spans, grid, segments, self.stride, index, keys)
+            count += (len(keys) - before) * len(self.kinds[index])
+        keys.sort()
+        return keys, count
+
+    def _chunks(self, lo: int, hi: int, within: bool = True) -> Iterator[tuple[list[int], int]]:
+        """The candidates starting in [lo, hi), a week at a time, each week's sorted, with the number
+        of slots they stand for; `within` False drops the `within` bound (for `beyond`)."""
         from .calendar import CalendarError
 
         lo = max(lo, self.earliest)
@@ -624,18 +735,73 @@ class _Search:
                 days = _days(_local_day(start, self.zone) - timedelta(days=1),
                              _local_day(end + longest, self.zone) + timedelta(days=1))
                 segments = _segments(self.zone, start, end + longest + 1)
-                gens = [self._candidates(p, pi, site, si, start, end, days, segments)
-                        for pi, p in enumerate(self.people) for si, site in enumerate(self.sites)]
-                for t, pi, si in heapq.merge(*gens):
-                    yield self._slot(self.people[pi], self.sites[si], t)
+                yield self._keys(start, end, days, segments)
                 start = end
         except CalendarError as e:
             raise SlotsError(f"cannot compute slots: {e}") from None
 
-    def _slot(self, p: Practitioner, site: str | None, t: int) -> Slot:
-        motif = self.decision.motifs.get(p.id, {})
-        end = t + _duration(self.decision, p.id)
-        return Slot(p.id, site, _moment(t, self.zone), _moment(end, self.zone), p.diary, motif.get("motif"))
+    def _make(self, keys: Sequence[int], cap: int = -1) -> list[Slot]:
+        """The slots of sorted candidates (the first `cap` of them when `cap` ≥ 0).
+
+        Each slot is exactly what `Slot(practitioner, site, start, end, diary, motif)` makes: the
+        same fields, set in the same order, in the instance's dictionary; written there directly
+        rather than through the frozen dataclass's six `object.__setattr__` calls, which would be
+        most of the time of a full listing. The slots hold no reference cycles, so the cyclic
+        garbage collector is paused while a long list is built: it would otherwise traverse the
+        whole heap several times over as the new objects pile up (see `_no_gc`)."""
+        stride, kinds, moments, durations = self.stride, self.kinds, self.moments, self.durations
+        out: list[Slot] = []
+        append = out.append
+        new = _new_object
+        base = bound = 0
+        start = None
+        ends: list[datetime] = []
+        with _no_gc(len(keys) > _GC_PAUSE_MIN):
+            for key in keys:
+                if key >= bound:  # sorted: a new start minute
+                    t = key // stride
+                    base = t * stride
+                    bound = base + stride
+                    start = moments[t]
+                    ends = [moments[t + d] for d in durations]
+                for pid, site, d, diary, motif in kinds[key - base]:
+                    slot = new(Slot)
+                    fields = slot.__dict__
+                    fields["practitioner"] = pid
+                    fields["site"] = site
+                    fields["start"] = start
+                    fields["end"] = ends[d]
+                    fields["diary"] = diary
+                    fields["motif"] = motif
+                    append(slot)
+        if 0 <= cap < len(out):
+            del out[cap:]
+        return out
+
+    def take(self, lo: int, hi: int, limit: int) -> tuple[list[Slot], bool]:
+        """The first `limit` eligible slots starting in [lo, hi) (earliest first, then in the
+        decision's order of practitioners and sites; all of them when `limit` < 0), and whether
+        there are more."""
+        picked: list[int] = []
+        count = 0
+        for keys, n in self._chunks(lo, hi):
+            if 0 <= limit < count + n:
+                i = 0
+                while count < limit:  # the candidates of the slots still wanted
+                    count += len(self.kinds[keys[i] % self.stride])
+                    i += 1
+                picked += keys[:i]
+                return self._make(picked, limit), True
+            picked += keys
+            count += n
+        return self._make(picked), False
+
+    def first(self, lo: int, hi: int, within: bool = True) -> Slot | None:
+        """The earliest eligible slot starting in [lo, hi)."""
+        for keys, _n in self._chunks(lo, hi, within):
+            if keys:
+                return self._make(keys[:1], 1)[0]
+        return None
 
 
 def _chain(decision: Decision) -> list[Decision]:
@@ -686,23 +852,16 @@ def find_slots(practice: Practice, decision: Decision, request: Request, *, star
         if current.action not in ("book", "validate"):
             return result(current, fallback=fallback, full=full)
         search = _Search(practice, current, request, call, busy_map)
-        found: list[Slot] = []
-        more = False
-        for slot in search.slots(lo, hi):
-            if len(found) == limit:
-                more = True
-                break
-            found.append(slot)
+        found, more = search.take(lo, hi, limit)
         if found:
             return result(current, found, fallback, full, more=more)
         window_end = min(search.latest + 1, search.earliest + MAX_SEARCH_DAYS * 1440)
-        earliest = next(iter(search.slots(search.earliest, window_end)), None)
+        earliest = search.first(search.earliest, window_end)
         if earliest is not None:
             return result(current, (), fallback, full, earliest=earliest)
         full.append(current)
         if current.fallback is None or len(full) >= MAX_FALLBACKS:
-            beyond = next(iter(search.slots(search.latest + 1, search.latest + 1 + BEYOND_DAYS * 1440,
-                                            within=False)), None)
+            beyond = search.first(search.latest + 1, search.latest + 1 + BEYOND_DAYS * 1440, within=False)
             return result(current, (), fallback, full, beyond=beyond)
         current = current.fallback
 
