@@ -120,13 +120,13 @@ def measure_rate(fn: Callable[[Sequence[Any]], Any], items: Sequence[Any], repea
     return out
 
 
-_REQUEST_CACHES = ("answers", "outcomes")  # what decide learns from requests (not from the file)
+_REQUEST_CACHES = ("answers", "outcomes", "heads")  # what decide learns from requests (not from the file)
 
 
 def measure_new_requests(practice: Any, n: int, repeats: int, warm: bool = False) -> dict[str, Any]:
     """`decide` on requests it has never seen: each timed pass gets `n` new requests, and every
-    cache `decide` fills from requests (answers by region of the diagram, outcome parts by rule ×
-    reason × practitioner × site) is emptied before it; what the compile made from the file (the
+    cache `decide` fills from requests (answers by region of the diagram, the rule and trail steps
+    by walk, outcome parts by rule × reason × practitioner × site) is emptied before it; what the compile made from the file (the
     diagrams, the trail's words per edge) stays. Hits inside a pass are requests that fall where an
     earlier one of the same pass fell — what a fresh process answering real calls gets. `warm`: only
     the answers are emptied — a process that has been answering for a while."""

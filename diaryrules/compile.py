@@ -353,6 +353,8 @@ class CompiledPractice:
     # the outcome part of a decision (who, how long, where, motifs), by (rule, reason,
     # practitioner, site): a new request only adds its trail to it
     outcomes: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    # by the nodes a walk of the answer diagram passed: the deciding rule and the trail's steps
+    heads: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
     step_texts: dict[int, list[str]] = field(default_factory=dict, repr=False)  # node → words per atom
     # answer node → its decision node: the decision diagram's walk follows the answer diagram's
     to_decision: dict[int, int] = field(default_factory=dict, repr=False)
@@ -379,7 +381,7 @@ class CompiledPractice:
             elif d.kind == "bool":
                 out.append((d.attr.name, lambda v: 1 if v else 0))
             else:
-                out.append((d.attr.name, d.atom_of))
+                out.append((d.attr.name, _interval_atom(d)))
         return out
 
     @cached_property
@@ -396,12 +398,21 @@ class CompiledPractice:
         state.pop("walkers", None)  # closures: rebuilt after loading from the cache
         state["answers"] = {}
         state["outcomes"] = {}
+        state["heads"] = {}
         state["step_texts"] = {}
         return state
 
     @property
     def node_count(self) -> int:
         return self.diagram.size(self.root)
+
+
+def _interval_atom(d: Dim) -> Any:
+    """value → atom for a number, date or time dimension (Dim.atom_of, without its dispatch)."""
+    cuts, last = d.cuts, d.size - 1
+    if d.kind == "date":
+        return lambda v: min(max(bisect_right(cuts, v.toordinal()) - 1, 0), last)
+    return lambda v: min(max(bisect_right(cuts, v) - 1, 0), last)
 
 
 def _collect_tests(c: Cond, out: list[Test]) -> None:

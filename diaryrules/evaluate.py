@@ -228,9 +228,22 @@ def _decide(cp: CompiledPractice, req: Request, key: tuple[Any, ...] | None) -> 
     dg = cp.diagram
     if key is not None and key[0] == "answer":
         path = key[1]
-        last = next((x for x in reversed(path) if x >= 0), cp.answer_root)
-        _tag, rule, tied = dg.value[last]
-        return _finish(cp, req, cp.by_answer[(rule, tied)], _trail_of(cp, path))
+        head = cp.heads.get(path)
+        if head is None:  # what the walk alone fixes: the deciding rule, the tie, the steps
+            last = next((x for x in reversed(path) if x >= 0), cp.answer_root)
+            _tag, rule, tied = dg.value[last]
+            ld = cp.by_answer[(rule, tied)]
+            words = _trail_of(cp, path)
+            if ld.rule is not None:
+                words.append(_decides_words(cp, ld))
+            if len(cp.heads) > 100_000:
+                cp.heads.clear()
+            head = cp.heads[path] = (ld, tuple(words))
+        ld, steps = head
+        reason_id = req.values.get("reason")
+        if ld.rule is None or (reason_id is None and cp.rules[ld.rule].outcome.action in ("book", "validate")):
+            return _finish(cp, req, ld, _trail_of(cp, path))
+        return _with_outcome(cp, req, ld, steps)
     trail: list[str] = []
     _walk_decisions(cp, req, trail)  # the trail shows only what the answer depends on
     if key is not None:
@@ -301,27 +314,38 @@ def _finish(cp: CompiledPractice, req: Request, ld: LeafDecision, trail: list[st
         return Decision("none", reason=req.values.get("reason"),
                         trail=(*trail, "no rule decides this request and there is no default"))
     rule = cp.rules[ld.rule]
-    ambiguous = tuple(cp.rules[i].id for i in ld.tied)
-    steps = [*trail, f"{rule.tier}: {rule.id} decides" + (" (tied: " + ", ".join(ambiguous) + "; first in file "
-                                                           "order wins)" if ambiguous else "")]
-    reason_id = req.values.get("reason")
-    if rule.outcome.action in ("book", "validate") and reason_id is None:
+    steps = (*trail, _decides_words(cp, ld))
+    if rule.outcome.action in ("book", "validate") and req.values.get("reason") is None:
         return Decision("ask", rule=rule.id, tier=rule.tier,
                         ask={"attribute": "reason", "values": list(practice.reasons)},
                         trail=(*steps, "booking needs the reason: its duration and motif depend on it"))
+    return _with_outcome(cp, req, ld, steps)
+
+
+def _decides_words(cp: CompiledPractice, ld: LeafDecision) -> str:
+    assert ld.rule is not None
+    rule = cp.rules[ld.rule]
+    ambiguous = ", ".join(cp.rules[i].id for i in ld.tied)
+    return f"{rule.tier}: {rule.id} decides" + (f" (tied: {ambiguous}; first in file order wins)" if ambiguous else "")
+
+
+def _with_outcome(cp: CompiledPractice, req: Request, ld: LeafDecision, steps: tuple[str, ...]) -> Decision:
+    """The decision of rule `ld.rule` for the request, its trail starting with `steps`."""
+    assert ld.rule is not None
     # the outcome part depends on the rule and three request values only: built once for them
     values = req.values
-    okey = (ld.rule, reason_id, values.get("practitioner"), values.get("site"))
+    okey = (ld.rule, values.get("reason"), values.get("practitioner"), values.get("site"))
     base = cp.outcomes.get(okey)
     if base is None:
         if len(cp.outcomes) > 100_000:
             cp.outcomes.clear()
-        base = cp.outcomes[okey] = outcome_decision(practice, rule, rule.outcome, req, (), ())
+        rule = cp.rules[ld.rule]
+        base = cp.outcomes[okey] = outcome_decision(cp.practice, rule, rule.outcome, req, (), ())
     # `base.trail` holds the outcome's own notes (asked practitioner or site not offered)
     out: Decision = object.__new__(Decision)  # `replace` of two fields, without its __init__
     out.__dict__.update(base.__dict__)
     out.__dict__["trail"] = (*steps, *base.trail)
-    out.__dict__["ambiguous"] = ambiguous
+    out.__dict__["ambiguous"] = tuple(cp.rules[i].id for i in ld.tied) if ld.tied else ()
     return out
 
 
