@@ -106,7 +106,7 @@ class Diagram:
         self.level: list[int] = []
         self.children: list[tuple[int, ...]] = []
         self.value: list[Any] = []
-        self._unique: dict[tuple[int, Any], int] = {}
+        self._unique: list[dict[tuple[int, ...], int]] = [{} for _ in self.dims]
         self._leaves: dict[tuple[type, Any], int] = {}
         self._memo: dict[tuple[Any, ...], int] = {}
         self._maps: dict[str, dict[int, int]] = {}
@@ -132,14 +132,14 @@ class Diagram:
         first = children[0]
         if children.count(first) == len(children):
             return first
-        key = (level, children)
-        nid = self._unique.get(key)
+        unique = self._unique[level]  # per level, keyed by the children alone: no key tuple to make
+        nid = unique.get(children)
         if nid is None:
             nid = len(self.level)
             self.level.append(level)
             self.children.append(children)
             self.value.append(None)
-            self._unique[key] = nid
+            unique[children] = nid
         return nid
 
     def is_leaf(self, n: int) -> bool:
@@ -174,7 +174,7 @@ class Diagram:
         self._memo[key] = r
         return r
 
-    def union(self, a: int, b: int, memo: dict[tuple[int, int], int]) -> int:
+    def union(self, a: int, b: int, memo: dict[int, int]) -> int:
         """Leaf-wise `|` of two diagrams whose leaves are bit masks (the matched sets): the bulk of
         a compile, so specialised — no operator lookup, leaves found by their mask."""
         if a == b:
@@ -186,7 +186,7 @@ class Diagram:
             return b
         if lb == bottom and not value[b]:
             return a
-        key = (a, b) if a < b else (b, a)
+        key = (a << 32 | b) if a < b else (b << 32 | a)  # an int: no tuple to make, hash or collect
         hit = memo.get(key)
         if hit is not None:
             return hit
@@ -584,7 +584,7 @@ class Compiler:
         if not parts:
             parts = [dg.leaf(empty)]
         # balanced unions keep intermediate diagrams small
-        memo: dict[tuple[int, int], int] = {}
+        memo: dict[int, int] = {}
         while len(parts) > 1:
             nxt = [dg.union(parts[k], parts[k + 1], memo) for k in range(0, len(parts) - 1, 2)]
             if len(parts) % 2:
@@ -638,6 +638,11 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            # hand what was built to the oldest generation without walking it now: re-enabled
+            # plainly, the first collection would walk every object made while paused (a third of
+            # a lint's time on 1,000 rules); cyclic garbage among them waits for the next full one
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

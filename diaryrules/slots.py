@@ -24,15 +24,15 @@ docs/slots.md describes the output.
 from __future__ import annotations
 
 import functools
-import gc
 import json
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from .compile import paused_gc
 from .evaluate import Decision, evaluate_cond
 from .model import DAYS, DEFAULT_HORIZON, Practice, Practitioner, Window
 from .request import Request
@@ -547,22 +547,6 @@ _new_object = object.__new__
 _GC_PAUSE_MIN = 10_000  # candidates made into slots at once above which the garbage collector is paused
 
 
-@contextmanager
-def _no_gc(pause: bool) -> Iterator[None]:
-    """Pause the cyclic garbage collector (when `pause` and it is enabled), and restore it after.
-    Building hundreds of thousands of objects that form no cycles, CPython 3.11's collector runs
-    a full collection each time the survivors grow by a quarter, each one traversing every object
-    of the process; paused, the new objects are looked at once, by the next collection."""
-    was = pause and gc.isenabled()
-    if was:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 class _Moments(dict[int, datetime]):
     """UTC minute → aware datetime in the practice's zone, each made once per search: the practitioners
     share their starts, and a slot's end is often another slot's start."""
@@ -748,7 +732,7 @@ class _Search:
         rather than through the frozen dataclass's six `object.__setattr__` calls, which would be
         most of the time of a full listing. The slots hold no reference cycles, so the cyclic
         garbage collector is paused while a long list is built: it would otherwise traverse the
-        whole heap several times over as the new objects pile up (see `_no_gc`)."""
+        whole heap several times over as the new objects pile up (see `compile.paused_gc`)."""
         stride, kinds, moments, durations = self.stride, self.kinds, self.moments, self.durations
         out: list[Slot] = []
         append = out.append
@@ -756,7 +740,7 @@ class _Search:
         base = bound = 0
         start = None
         ends: list[datetime] = []
-        with _no_gc(len(keys) > _GC_PAUSE_MIN):
+        with paused_gc() if len(keys) > _GC_PAUSE_MIN else nullcontext():
             for key in keys:
                 if key >= bound:  # sorted: a new start minute
                     t = key // stride
