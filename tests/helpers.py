@@ -44,3 +44,17 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     finally:
         sys.argv = argv
     return code, out.getvalue(), err.getvalue()
+
+
+def count_calls(monkeypatch: Any, owner: Any, name: str) -> list[int]:
+    """Wraps `owner.name` (a function or method) so that each call adds one to the counter returned:
+    the limit tests bound work by counting steps, never by timing."""
+    count = [0]
+    real = getattr(owner, name)
+
+    def counting(*args: Any, **kw: Any) -> Any:
+        count[0] += 1
+        return real(*args, **kw)
+
+    monkeypatch.setattr(owner, name, counting)
+    return count

@@ -369,15 +369,7 @@ def ics(*events: str, extra: str = "") -> str:
 @pytest.fixture
 def expanded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the occurrences busy.py expands: each one passes through `_Ics._interval`."""
-    count = [0]
-    real = busy_module._Ics._interval
-
-    def counting(self: Any, occurrence: Any, zone: Any) -> Any:
-        count[0] += 1
-        return real(self, occurrence, zone)
-
-    monkeypatch.setattr(busy_module._Ics, "_interval", counting)
-    return count
+    return helpers.count_calls(monkeypatch, busy_module._Ics, "_interval")
 
 
 TWO_WEEKS = (LO, LO + timedelta(days=14))

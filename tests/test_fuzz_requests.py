@@ -96,16 +96,7 @@ def check_cli(code: int, out: str, err: str, fmt: str) -> None:
         ), err[:500]
     elif fmt == "json":
         answer = json.loads(out)
-        assert answer["action"] in (
-            "book",
-            "validate",
-            "callback",
-            "redirect",
-            "refuse",
-            "transfer",
-            "ask",
-            "none",
-        ), answer
+        assert answer["action"] in DECISION_ACTIONS, answer
     else:
         assert out.strip(), "an answer without text"
 
@@ -126,6 +117,7 @@ def huge(negative: bool) -> int:
     return -(10**5000) if negative else 10**5000
 
 
+DECISION_ACTIONS = ("book", "validate", "callback", "redirect", "refuse", "transfer", "ask", "none")
 DEEP = 200  # nesting of lists/objects; the CLI receives deeper JSON as text (below)
 KEYS = [
     "reason",
@@ -429,16 +421,7 @@ def through_api(p_name: str, given: dict[str, Any], at: Any) -> None:
         return
     assert isinstance(req, Request)
     d = decide(p, req)
-    assert isinstance(d, Decision) and d.action in (
-        "book",
-        "validate",
-        "callback",
-        "redirect",
-        "refuse",
-        "transfer",
-        "ask",
-        "none",
-    ), d
+    assert isinstance(d, Decision) and d.action in DECISION_ACTIONS, d
     json.dumps(d.to_json())
     explain(p, req)
 

@@ -40,7 +40,7 @@ import diaryrules.loader as loader
 import diaryrules.model as model
 import diaryrules.parse as parse_module
 import diaryrules.request as request_module
-from tests.helpers import run_cli
+from tests.helpers import count_calls, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLO = ROOT / "examples" / "solo-gp.diary.yaml"
@@ -80,15 +80,7 @@ def with_rule(when: str, then: str = "book within 7d") -> str:
 @pytest.fixture
 def nodes_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the YAML nodes the loader builds."""
-    count = [0]
-    real = loader._Builder._node
-
-    def counting(self: Any, yaml_loader: Any, depth: int) -> Any:
-        count[0] += 1
-        return real(self, yaml_loader, depth)
-
-    monkeypatch.setattr(loader._Builder, "_node", counting)
-    return count
+    return count_calls(monkeypatch, loader._Builder, "_node")
 
 
 @pytest.fixture
@@ -419,14 +411,7 @@ def test_recurrence_expansion_through_slots(tmp_path: Path, monkeypatch: pytest.
     """`slots --busy` with an event every minute and no end: exit 2 naming the file; busy.py turns
     at most MAX_OCCURRENCES occurrences into busy times (lowered to 500 here; see test_fuzz_ics)."""
     monkeypatch.setattr(busy_module, "MAX_OCCURRENCES", 500)
-    count = [0]
-    real = busy_module._Ics._interval
-
-    def counting(self: Any, occurrence: Any, zone: Any) -> Any:
-        count[0] += 1
-        return real(self, occurrence, zone)
-
-    monkeypatch.setattr(busy_module._Ics, "_interval", counting)
+    count = count_calls(monkeypatch, busy_module._Ics, "_interval")
     ics = tmp_path / "bernard.ics"
     ics.write_text(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:m@x\r\n"
