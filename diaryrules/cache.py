@@ -1,5 +1,7 @@
 """Cross-stage — the compiled-practice cache: a rule file's Practice and decision diagram, kept
-between runs so that `query`, `slots`, `explain` and `ask` start in a blink.
+between runs so that `query`, `slots`, `explain` and `ask` start in a blink. Named entries beside
+them (`read_blob` / `write_blob`) keep the serialised LALR parsers and the holidays package's
+answers (French subdivisions, public holidays per year), which are slow to rebuild.
 
 Keyed by the SHA-256 of the file's bytes and a fingerprint of the installed package (so a new
 version or an edited module never reads an old layout). Only files with no front-end error are
