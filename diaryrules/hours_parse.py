@@ -55,8 +55,7 @@ def _parser() -> Lark:
     from diaryrules.parse import cached_lark  # the serialised tables load faster than they build
 
     grammar = (importlib.resources.files("diaryrules.grammar") / "hours.lark").read_text(encoding="utf-8")
-    return cached_lark("hours", lambda: Lark(grammar, parser="lalr", propagate_positions=True,
-                                             maybe_placeholders=False))
+    return cached_lark("hours", lambda: Lark(grammar, parser="lalr", propagate_positions=True))
 
 
 _KNOWN_WORDS = frozenset((*WEEKDAYS, *MONTHS, "PH", "SH", "week", "open", "off", "closed"))

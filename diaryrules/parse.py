@@ -42,7 +42,7 @@ MAX_DEPTH = 50
 def parser(grammar: str) -> Lark:
     return cached_lark(grammar, lambda: Lark.open_from_package(
         "diaryrules.grammar", f"{grammar}.lark", ("",), parser="lalr", propagate_positions=True,
-        lexer=_LEXER.get(grammar, "contextual"), maybe_placeholders=False))
+        lexer=_LEXER.get(grammar, "contextual")))
 
 
 # the condition grammar needs no parser state to tell its tokens apart: the basic lexer reads it

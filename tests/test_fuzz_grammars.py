@@ -92,7 +92,6 @@ def grammar_of(name: str) -> Lark:
         ("",),
         parser="lalr",
         propagate_positions=True,
-        maybe_placeholders=False,
     )
     assert sorted((t.name, t.pattern.value) for t in fresh.terminals) == sorted(
         (t.name, t.pattern.value) for t in used.terminals
