@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -248,10 +248,6 @@ class LeafDecision:
     mask: int = 0  # every matching rule, as a bit mask (bit i: rule i)
 
     @property
-    def matched(self) -> frozenset[int]:
-        return bits(self.mask)
-
-    @property
     def ambiguous(self) -> bool:
         return len(self.tied) > 1
 
@@ -319,14 +315,6 @@ def semantics(rules: Sequence[Rule]) -> Semantics:
         _SEMANTICS.clear()
         _SEMANTICS[id(rules)] = hit
     return hit
-
-
-def decide_matched(rules: Sequence[Rule], matched: Iterable[int]) -> LeafDecision:
-    """The language's semantics on a set of matching rules (indices into `rules`)."""
-    mask = 0
-    for i in matched:
-        mask |= 1 << i
-    return semantics(rules).decide(mask)
 
 
 # -- compiling ---------------------------------------------------------------------------------
