@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from .model import TIERS, Attribute, Practice, Rule
@@ -335,14 +335,12 @@ class CompiledPractice:
     leaf_decisions: dict[int, LeafDecision] = field(default_factory=dict)
     by_key: dict[tuple[int | None, bool], LeafDecision] = field(default_factory=dict)
     by_answer: dict[tuple[int | None, tuple[int, ...]], LeafDecision] = field(default_factory=dict)
-    # answers already built, by (leaf, path, reason, practitioner, site): a decision depends on
-    # nothing else, so the phone's hundredth renewal request costs one walk and one look-up
+    # answers to incomplete requests already built, by (matched-set leaf, atoms, reason,
+    # practitioner, site): their trail and `ask` cost a restriction of the diagram
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
-    # the outcome part of a decision (who, how long, where, motifs), by (rule, reason,
-    # practitioner, site): a new request only adds its trail to it
-    outcomes: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
-    # by the nodes a walk of the answer diagram passed: the deciding rule and the trail's steps
-    heads: dict[tuple[int, ...], Any] = field(default_factory=dict, repr=False)
+    # what an outcome says for a request, whoever's rule it is: by (what the outcome says, and
+    # when it books: reason, practitioner, site) — rules often say the same
+    outcome_parts: dict[Any, Any] = field(default_factory=dict, repr=False)
     step_texts: dict[int, list[str]] = field(default_factory=dict, repr=False)  # node → words per atom
     # answer node → its decision node: the decision diagram's walk follows the answer diagram's
     to_decision: dict[int, int] = field(default_factory=dict, repr=False)
@@ -365,16 +363,53 @@ class CompiledPractice:
             if d.kind == "enum":
                 out.append((d.attr.name, d.label_index.__getitem__))
             elif d.kind == "bool" and d.element is not None:
-                out.append((d.attr.name, lambda v, e=d.element: 1 if e in v else 0))
+                # True/False index like 1/0; C calls rather than lambdas: this is decide's inner loop
+                out.append((d.attr.name, frozenset((d.element,)).issubset))
             elif d.kind == "bool":
-                out.append((d.attr.name, lambda v: 1 if v else 0))
+                out.append((d.attr.name, bool))
             else:
                 out.append((d.attr.name, _interval_atom(d)))
         return out
 
     @cached_property
-    def enum_levels(self) -> frozenset[int]:
-        return frozenset(i for i, d in enumerate(self.dims) if d.kind == "enum")
+    def answer_rows(self) -> tuple[list[Any], dict[int, tuple[LeafDecision, str | None, tuple[str, ...]]]]:
+        """The answer diagram laid out for `decide`'s walk, made once from the file: per inner node
+        (attribute read, value → atom, child per atom, trail words per atom — "" where the answer
+        does not depend on the attribute there); per leaf, its decision, its "decides" words and
+        the ids of the rules tied with the one that decides."""
+        dg = self.diagram
+        rows: list[Any] = [None] * len(dg.level)
+        leaves: dict[int, tuple[LeafDecision, str | None, tuple[str, ...]]] = {}
+        walkers, texts, bottom = self.walkers, self.edge_texts, dg.bottom
+        for n in dg.reachable(self.answer_root):
+            level = dg.level[n]
+            if level == bottom:
+                _tag, rule, tied = dg.value[n]
+                ld = self.by_answer[(rule, tied)]
+                leaves[n] = (ld, decides_words(self.rules, ld) if ld.rule is not None else None,
+                             tuple(self.rules[i].id for i in ld.tied))
+                continue
+            name, atom_of = walkers[level]
+            kids = dg.children[n]
+            if self.dims[level].kind == "enum":
+                words = tuple(texts[(n, -1 - a)] for a in range(len(kids)))
+            else:
+                words = tuple(texts[(n, c)] for c in kids)
+            rows[n] = (name, atom_of, kids, words)
+        return rows, leaves
+
+    @cached_property
+    def outcome_said(self) -> list[tuple[int, bool, dict[str, Any]]]:
+        """Per rule: a number for what its outcome says (equal for rules that say the same),
+        whether it books, and the fields of a decision that are the rule's own."""
+        numbers: dict[tuple[Any, ...], int] = {}
+        out: list[tuple[int, bool, dict[str, Any]]] = []
+        for r in self.rules:
+            patch: dict[str, Any] = {"rule": r.id, "tier": r.tier, "outcome": r.outcome}
+            if r.say:
+                patch["say"] = (r.say,)
+            out.append((numbers.setdefault(r.outcome.said(), len(numbers)), r.outcome.books(), patch))
+        return out
 
     @cached_property
     def attribute_names(self) -> frozenset[str]:
@@ -384,9 +419,10 @@ class CompiledPractice:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("walkers", None)  # closures: rebuilt after loading from the cache
+        for made_by_decide in ("answer_rows", "outcome_said"):  # cheap to remake; keeps the entry the same
+            state.pop(made_by_decide, None)
         state["answers"] = {}
-        state["outcomes"] = {}
-        state["heads"] = {}
+        state["outcome_parts"] = {}
         state["step_texts"] = {}
         return state
 
@@ -397,10 +433,11 @@ class CompiledPractice:
 
 def _interval_atom(d: Dim) -> Any:
     """value → atom for a number, date or time dimension (Dim.atom_of, without its dispatch)."""
-    cuts, last = d.cuts, d.size - 1
+    # the inner bounds only: values below the first atom land in it, values above the last in it
+    inner = d.cuts[1:-1]
     if d.kind == "date":
-        return lambda v: min(max(bisect_right(cuts, v.toordinal()) - 1, 0), last)
-    return lambda v: min(max(bisect_right(cuts, v) - 1, 0), last)
+        return lambda v: bisect_right(inner, v.toordinal())
+    return partial(bisect_right, inner)
 
 
 def _collect_tests(c: Cond, out: list[Test]) -> None:
@@ -740,6 +777,14 @@ def trail_words(cp: CompiledPractice) -> dict[tuple[int, int], str]:
             if key not in out:
                 out[key] = row[a] if row is not None else ""
     return out
+
+
+def decides_words(rules: Sequence[Rule], ld: LeafDecision) -> str:
+    """The trail's last step: which rule decides, and the rules tied with it."""
+    assert ld.rule is not None
+    rule = rules[ld.rule]
+    ambiguous = ", ".join(rules[i].id for i in ld.tied)
+    return f"{rule.tier}: {rule.id} decides" + (f" (tied: {ambiguous}; first in file order wins)" if ambiguous else "")
 
 
 def dim_label(dim: Dim) -> str:

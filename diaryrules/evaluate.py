@@ -9,7 +9,7 @@ which motif to pick in each practitioner's diary tool.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from .compile import (
     Dim,
     LeafDecision,
     compiled,
+    decides_words,
     describe_atoms,
     dim_label,
     step_words,
@@ -86,6 +87,20 @@ class Decision:
             out["tied"] = list(self.ambiguous)
         out["trail"] = list(self.trail)
         return out
+
+
+def _new_decision(action: str, **given: Any) -> Decision:
+    """`Decision(action, **given)` without the frozen dataclass's `__init__`, which sets its 22
+    fields one `object.__setattr__` at a time: a third of building an outcome's answer."""
+    out: Decision = object.__new__(Decision)
+    d = out.__dict__
+    d.update(_TEMPLATE)  # every field, in declaration order
+    d["action"], d["durations"], d["motifs"] = action, {}, {}
+    d.update(given)
+    return out
+
+
+_TEMPLATE: dict[str, Any] = {f.name: None if f.default is MISSING else f.default for f in fields(Decision)}
 
 
 # -- walking -----------------------------------------------------------------------------------
@@ -171,12 +186,59 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
     """The decision for a request (a typed Request, or a mapping as `query --request` takes it)."""
     cp = compiled(practice)
     req = request if isinstance(request, Request) else make_request(practice, request, at)
-    key = _answer_key(cp, req)
+    values = req.values
+    if values.keys() >= cp.attribute_names:
+        # complete: one walk of the answer diagram, its trail read off the edges taken (the
+        # decision diagram is this diagram with coarser leaves, so its walk follows this one's)
+        rows, leaves = cp.answer_rows
+        n = cp.answer_root
+        trail: list[str] = []
+        step = trail.append
+        while (row := rows[n]) is not None:
+            name, atom_of, kids, words = row
+            a = atom_of(values[name])
+            if t := words[a]:
+                step(t)
+            n = kids[a]
+        ld, decides, ambiguous = leaves[n]
+        i = ld.rule
+        if i is None or decides is None:  # no rule decides: both None
+            return _finish(cp, req, ld, trail)
+        # what the outcome says depends on what it says (rules often say the same) and, when it
+        # books, on three request values: built once for them; the rule's own part is added here
+        said, books, patch = cp.outcome_said[i]
+        reason = values.get("reason")
+        if books:
+            if reason is None:
+                return _finish(cp, req, ld, trail)
+            pkey: Any = (said, reason, values.get("practitioner"), values.get("site"))
+        else:
+            pkey = said
+        part = cp.outcome_parts.get(pkey)
+        if part is None:
+            if len(cp.outcome_parts) > 100_000:  # bounded: a long-running process answers in constant memory
+                cp.outcome_parts.clear()
+            part = cp.outcome_parts[pkey] = _outcome_part(cp.practice, cp.rules[i].outcome, req)
+        step(decides)
+        out: Decision = object.__new__(Decision)  # `replace` without its __init__: see `_for_rule`
+        d = out.__dict__
+        d.update(part.__dict__)
+        d.update(patch)
+        d["reason"], d["ambiguous"], d["trail"] = reason, ambiguous, (*trail, *part.trail)
+        if part.say and "say" in patch:
+            d["say"] = (*patch["say"], *part.say)
+        if part.fallback is not None:
+            rule = cp.rules[i]
+            assert rule.outcome.fallback is not None
+            d["fallback"] = _for_rule(part.fallback, rule, rule.outcome.fallback, reason, (), ())
+        return out
+    # some attribute not given: the matched-set walk says whether one that matters was met
+    key = _matched_key(cp, req)
     if key is not None:
         hit = cp.answers.get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-    decision = _decide(cp, req, key)
+    decision = _decide_incomplete(cp, req, key)
     if key is not None:
         if len(cp.answers) > 100_000:  # bounded: a long-running process keeps answering in constant memory
             cp.answers.clear()
@@ -184,29 +246,13 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
     return decision
 
 
-def _answer_key(cp: CompiledPractice, req: Request) -> tuple[Any, ...] | None:
-    """What an answer depends on: the walk through the diagram (which fixes the rule, the tie
-    and the trail) and the request values the outcome reads; None when the walk meets an
+def _matched_key(cp: CompiledPractice, req: Request) -> tuple[Any, ...] | None:
+    """What the answer to an incomplete request depends on: the leaf of the matched-set diagram,
+    the atoms taken and the request values the outcome reads; None when the walk meets an
     attribute the request does not give."""
     dg = cp.diagram
     levels, children, walkers, values = dg.level, dg.children, cp.walkers, req.values
     bottom = dg.bottom
-    if values.keys() >= cp.attribute_names:
-        # complete: walk the answer diagram and keep the nodes passed, not the atoms — values that
-        # lead to the same node get the same trail (the decision diagram is this diagram with
-        # coarser leaves, so its walk follows this one's)
-        n = cp.answer_root
-        path: list[int] = []
-        enums = cp.enum_levels
-        while (level := levels[n]) != bottom:
-            name, atom_of = walkers[level]
-            a = atom_of(values[name])
-            n = children[n][a]
-            path.append(n)
-            if level in enums:  # an enum's step names the value itself, not only where it leads
-                path.append(-1 - a)
-        return ("answer", tuple(path), values.get("reason"), values.get("practitioner"), values.get("site"))
-    # some attribute not given: the matched-set walk says whether one that matters was met
     n = cp.root
     atoms: list[int] = []
     while (level := levels[n]) != bottom:
@@ -217,37 +263,19 @@ def _answer_key(cp: CompiledPractice, req: Request) -> tuple[Any, ...] | None:
         a = atom_of(v)
         atoms.append(a)
         n = children[n][a]
-    return ("matched", n, tuple(atoms), values.get("reason"), values.get("practitioner"), values.get("site"))
+    return (n, tuple(atoms), values.get("reason"), values.get("practitioner"), values.get("site"))
 
 
 _MISSING = object()
 
 
-def _decide(cp: CompiledPractice, req: Request, key: tuple[Any, ...] | None) -> Decision:
-    """`key`: from `_answer_key` (None: an unknown attribute met)."""
+def _decide_incomplete(cp: CompiledPractice, req: Request, key: tuple[Any, ...] | None) -> Decision:
+    """`key`: from `_matched_key` (None: an unknown attribute met)."""
     dg = cp.diagram
-    if key is not None and key[0] == "answer":
-        path = key[1]
-        head = cp.heads.get(path)
-        if head is None:  # what the walk alone fixes: the deciding rule, the tie, the steps
-            last = next((x for x in reversed(path) if x >= 0), cp.answer_root)
-            _tag, rule, tied = dg.value[last]
-            ld = cp.by_answer[(rule, tied)]
-            words = _trail_of(cp, path)
-            if ld.rule is not None:
-                words.append(_decides_words(cp, ld))
-            if len(cp.heads) > 100_000:
-                cp.heads.clear()
-            head = cp.heads[path] = (ld, tuple(words))
-        ld, steps = head
-        reason_id = req.values.get("reason")
-        if ld.rule is None or (reason_id is None and cp.rules[ld.rule].outcome.action in ("book", "validate")):
-            return _finish(cp, req, ld, _trail_of(cp, path))
-        return _with_outcome(cp, req, ld, steps)
     trail: list[str] = []
     _walk_decisions(cp, req, trail)  # the trail shows only what the answer depends on
     if key is not None:
-        return _finish(cp, req, cp.leaf_decision(dg.value[key[1]]), trail)
+        return _finish(cp, req, cp.leaf_decision(dg.value[key[0]]), trail)
     root = _restrict(cp, req)
     if not dg.is_leaf(root):
         ask = _ask_for(cp, root)
@@ -257,43 +285,6 @@ def _decide(cp: CompiledPractice, req: Request, key: tuple[Any, ...] | None) -> 
     missing = sorted({d.attr.name for d in cp.dims if d.attr.name not in req.values})
     trail.append(f"not given: {', '.join(missing)} — the answer is the same whatever the value")
     return _finish(cp, req, ld, trail)
-
-
-def _trail_of(cp: CompiledPractice, path: tuple[int, ...]) -> list[str]:
-    """The decision diagram's steps along a walk of the answer diagram (`path`: the nodes passed,
-    each enum step followed by -1 - its atom): where the answer node's decision node tests the
-    same attribute, the step's words — the same as `_walk_decisions` gives."""
-    texts = cp.edge_texts
-    trail: list[str] = []
-    n = cp.answer_root
-    i, end = 0, len(path)
-    while i < end:
-        c = path[i]
-        key = (n, c)
-        if i + 1 < end and path[i + 1] < 0:
-            i += 1
-            key = (n, path[i])
-        i += 1
-        t = texts.get(key)
-        if t is None:
-            t = texts[key] = _edge_text(cp, n, key[1])
-        if t:
-            trail.append(t)
-        n = c
-    return trail
-
-
-def _edge_text(cp: CompiledPractice, n: int, step: int) -> str:
-    """`step`: the child taken, or -1 - the atom for an enum."""
-    dg = cp.diagram
-    d = cp.to_decision[n]
-    level = dg.level[n]
-    if dg.level[d] != level:
-        return ""  # the answer does not depend on this attribute here: no step
-    row = cp.step_texts.get(d)
-    if row is None:
-        row = cp.step_texts[d] = step_words(cp.dims[level], dg.children[d])
-    return row[-1 - step if step < 0 else dg.children[n].index(step)]
 
 
 def _decision_from_key(cp: CompiledPractice, key: tuple[int | None, bool]) -> LeafDecision:
@@ -314,7 +305,7 @@ def _finish(cp: CompiledPractice, req: Request, ld: LeafDecision, trail: list[st
         return Decision("none", reason=req.values.get("reason"),
                         trail=(*trail, "no rule decides this request and there is no default"))
     rule = cp.rules[ld.rule]
-    steps = (*trail, _decides_words(cp, ld))
+    steps = (*trail, decides_words(cp.rules, ld))
     if rule.outcome.action in ("book", "validate") and req.values.get("reason") is None:
         return Decision("ask", rule=rule.id, tier=rule.tier,
                         ask={"attribute": "reason", "values": list(practice.reasons)},
@@ -322,56 +313,55 @@ def _finish(cp: CompiledPractice, req: Request, ld: LeafDecision, trail: list[st
     return _with_outcome(cp, req, ld, steps)
 
 
-def _decides_words(cp: CompiledPractice, ld: LeafDecision) -> str:
-    assert ld.rule is not None
-    rule = cp.rules[ld.rule]
-    ambiguous = ", ".join(cp.rules[i].id for i in ld.tied)
-    return f"{rule.tier}: {rule.id} decides" + (f" (tied: {ambiguous}; first in file order wins)" if ambiguous else "")
-
-
 def _with_outcome(cp: CompiledPractice, req: Request, ld: LeafDecision, steps: tuple[str, ...]) -> Decision:
     """The decision of rule `ld.rule` for the request, its trail starting with `steps`."""
     assert ld.rule is not None
-    # the outcome part depends on the rule and three request values only: built once for them
-    values = req.values
-    okey = (ld.rule, values.get("reason"), values.get("practitioner"), values.get("site"))
-    base = cp.outcomes.get(okey)
-    if base is None:
-        if len(cp.outcomes) > 100_000:
-            cp.outcomes.clear()
-        rule = cp.rules[ld.rule]
-        base = cp.outcomes[okey] = outcome_decision(cp.practice, rule, rule.outcome, req, (), ())
-    # `base.trail` holds the outcome's own notes (asked practitioner or site not offered)
-    out: Decision = object.__new__(Decision)  # `replace` of two fields, without its __init__
-    out.__dict__.update(base.__dict__)
-    out.__dict__["trail"] = (*steps, *base.trail)
-    out.__dict__["ambiguous"] = tuple(cp.rules[i].id for i in ld.tied) if ld.tied else ()
-    return out
+    rule = cp.rules[ld.rule]
+    ambiguous = tuple(cp.rules[i].id for i in ld.tied) if ld.tied else ()
+    return _for_rule(_outcome_part(cp.practice, rule.outcome, req), rule, rule.outcome,
+                     req.values.get("reason"), steps, ambiguous)
 
 
 def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, trail: Sequence[str],
                      ambiguous: tuple[str, ...] = ()) -> Decision:
+    """What rule `rule` with outcome `o` decides for the request, after `trail`."""
+    return _for_rule(_outcome_part(practice, o, req), rule, o, req.values.get("reason"), tuple(trail), ambiguous)
+
+
+def _for_rule(part: Decision, rule: Rule, o: Outcome, reason_id: Any, trail: tuple[str, ...],
+              ambiguous: tuple[str, ...]) -> Decision:
+    """`part` (from `_outcome_part`) as rule `rule` says it: its id, tier, `say` and outcome."""
+    out: Decision = object.__new__(Decision)  # `replace` without its __init__: this is per call
+    d = out.__dict__
+    d.update(part.__dict__)
+    d["rule"], d["tier"], d["reason"], d["outcome"] = rule.id, rule.tier, reason_id, o
+    if rule.say:
+        d["say"] = (rule.say, *part.say)
+    d["trail"] = (*trail, *part.trail)
+    d["ambiguous"] = ambiguous
+    if part.fallback is not None:
+        assert o.fallback is not None
+        d["fallback"] = _for_rule(part.fallback, rule, o.fallback, reason_id, (), ())
+    return out
+
+
+def _outcome_part(practice: Practice, o: Outcome, req: Request) -> Decision:
+    """What outcome `o` says for the request whatever rule gives it (no rule, tier, or the rule's
+    own `say`: `_for_rule` adds them); its trail: the outcome's own notes. When `o` does not book,
+    it reads nothing from the request."""
     reason_id = req.values.get("reason")
     reason = practice.reasons.get(reason_id) if reason_id else None
-    say: list[str] = []
-    if rule.say:
-        say.append(rule.say)
+    say: tuple[str, ...] = ()
     if reason is not None and reason.say and o.action in ("book", "validate"):
-        say.append(reason.say)
-    fallback = outcome_decision(practice, rule, o.fallback, req, (), ()) if o.fallback else None
-    common = dict(rule=rule.id, tier=rule.tier, reason=reason_id, say=tuple(say), trail=tuple(trail),
-                  ambiguous=ambiguous, outcome=o, fallback=fallback)
+        say = (reason.say,)
+    fallback = _outcome_part(practice, o.fallback, req) if o.fallback else None
     if o.action not in ("book", "validate"):
         within = o.within.minutes if o.within else None
-        return Decision(o.action, target=o.target.text if o.target else None, message=o.message,
-                        within=within, **common)  # type: ignore[arg-type]
+        return _new_decision(o.action, target=o.target.text if o.target else None, message=o.message,
+                        within=within, say=say, fallback=fallback)
     assert reason is not None
-    if o.with_:
-        prs = [n.text for n in o.with_]
-    elif reason.practitioners is not None:
-        prs = list(reason.practitioners)
-    else:
-        prs = list(practice.practitioners)
+    bk = _booking(practice)
+    prs = [n.text for n in o.with_] if o.with_ else list(bk.prs[reason.id])
     asked = req.values.get("practitioner", "none")
     notes: list[str] = []
     if asked != "none":
@@ -379,10 +369,10 @@ def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, t
             prs = [asked]
         else:
             notes.append(f"{asked} was asked for but does not take this request; offered: {', '.join(prs)}")
-    sites = _sites(practice, o, reason, prs)
+    sites = [n.text for n in o.at] if o.at else bk.sites(reason.id, prs)
     asked_site = req.values.get("site", "none")
     if asked_site != "none" and asked_site in sites:
-        there = [p for p in prs if _works_at(practice, p, asked_site)]
+        there = [p for p in prs if p in bk.anywhere or asked_site in bk.sites_of[p]]
         if there:
             sites, prs = [asked_site], there
         else:
@@ -392,42 +382,72 @@ def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, t
     if o.duration:
         duration, durations = o.duration.minutes, {}
     else:
-        each = {p: reason.duration_for(p) for p in prs}
+        own = bk.durations[reason.id]
+        each = {p: own[p] for p in prs}
         # one figure when everyone offered takes the same time, else the default and the exceptions
         duration = next(iter(each.values())) if len(set(each.values())) == 1 else reason.duration
         durations = {p: m for p, m in each.items() if m != duration}
-    motifs: dict[str, dict[str, str | None]] = {}
-    motif_map = dict(reason.motifs)
-    for p in prs:
-        pr = practice.practitioners[p]
-        diary = practice.diaries.get(pr.diary)
-        motifs[p] = {"diary": pr.diary, "tool": diary.tool if diary else None,
-                     "motif": motif_map.get(pr.diary, reason.label or reason.id)}
-    common["trail"] = (*trail, *notes)
-    return Decision(
+    motif = bk.motifs[reason.id]
+    return _new_decision(
         o.action, duration=duration, durations=durations, practitioners=tuple(prs), sites=tuple(sites),
         within=o.within.minutes if o.within else reason.horizon,
         notice=o.notice.minutes if o.notice else reason.notice,
-        message=o.message, motifs=motifs, in_window=o.in_window.text if o.in_window else None,
+        message=o.message, motifs={p: motif[p] for p in prs}, in_window=o.in_window.text if o.in_window else None,
         not_in_window=o.not_in_window.text if o.not_in_window else None,
-        validator=o.by.text if o.by else None, **common)  # type: ignore[arg-type]
+        validator=o.by.text if o.by else None, say=say, trail=tuple(notes), fallback=fallback)
 
 
-def _works_at(practice: Practice, pid: str, site: str) -> bool:
-    return any(h.site in (None, site) for h in practice.practitioners[pid].hours)
+@dataclass(frozen=True)
+class _Booking:
+    """What deciding a booking reads of the file, per reason and practitioner: made once per practice."""
+
+    prs: dict[str, tuple[str, ...]]  # reason → who takes it when the rule names nobody
+    allowed: dict[str, tuple[str, ...]]  # reason → the sites it may be booked at, in order
+    durations: dict[str, dict[str, int]]  # reason → practitioner → minutes
+    motifs: dict[str, dict[str, dict[str, str | None]]]  # reason → practitioner → where to book it
+    anywhere: frozenset[str]  # practitioners with hours valid at every site
+    sites_of: dict[str, frozenset[str]]  # practitioner → the sites their hours name
+
+    def sites(self, reason: str, prs: Sequence[str]) -> list[str]:
+        """The reason's sites where one of `prs` works, in the reason's order."""
+        allowed = self.allowed[reason]
+        if any(p in self.anywhere for p in prs):
+            return list(allowed)
+        used = set().union(*(self.sites_of[p] for p in prs))
+        return [s for s in allowed if s in used]
 
 
-def _sites(practice: Practice, o: Outcome, reason: Any, prs: Sequence[str]) -> list[str]:
-    if o.at:
-        return [n.text for n in o.at]
-    allowed = list(reason.sites) if reason.sites is not None else list(practice.sites)
-    used: list[str] = []
-    for p in prs:
-        for h in practice.practitioners[p].hours:
-            for s in ([h.site] if h.site else allowed):
-                if s in allowed and s not in used:
-                    used.append(s)
-    return [s for s in allowed if s in used]
+_BOOKING: dict[int, tuple[Practice, _Booking]] = {}
+
+
+def _booking(practice: Practice) -> _Booking:
+    hit = _BOOKING.get(id(practice))
+    if hit is not None and hit[0] is practice:
+        return hit[1]
+    everyone = tuple(practice.practitioners)
+    diaries = practice.diaries
+    motifs: dict[str, dict[str, dict[str, str | None]]] = {}
+    durations: dict[str, dict[str, int]] = {}
+    for rid, reason in practice.reasons.items():
+        own = dict(reason.motifs)
+        motifs[rid] = {}
+        for p, pr in practice.practitioners.items():
+            diary = diaries.get(pr.diary)
+            motifs[rid][p] = {"diary": pr.diary, "tool": diary.tool if diary else None,
+                              "motif": own.get(pr.diary, reason.label or reason.id)}
+        minutes = dict(reason.durations)
+        durations[rid] = {p: minutes.get(p, reason.duration) for p in everyone}
+    bk = _Booking(
+        prs={rid: everyone if r.practitioners is None else tuple(r.practitioners)
+             for rid, r in practice.reasons.items()},
+        allowed={rid: tuple(practice.sites) if r.sites is None else tuple(r.sites)
+                 for rid, r in practice.reasons.items()},
+        durations=durations, motifs=motifs,
+        anywhere=frozenset(p for p, pr in practice.practitioners.items() if any(not h.site for h in pr.hours)),
+        sites_of={p: frozenset(h.site for h in pr.hours if h.site) for p, pr in practice.practitioners.items()})
+    _BOOKING.clear()  # one practice at a time, as `compiled` keeps
+    _BOOKING[id(practice)] = (practice, bk)
+    return bk
 
 
 # -- explain -----------------------------------------------------------------------------------

@@ -171,6 +171,22 @@ class Outcome:
                 d(self.within), d(self.notice), d(self.duration), n(self.in_window), n(self.not_in_window),
                 n(self.by), n(self.target), self.message, self.fallback.key() if self.fallback else None)
 
+    def said(self) -> tuple[Any, ...]:
+        """Like `key`, but lists in the order written, which a decision keeps (who is offered first)."""
+        def d(x: Duration | None) -> int | None:
+            return x.minutes if x else None
+
+        def n(x: Name | None) -> str | None:
+            return x.text if x else None
+
+        return (self.action, tuple(x.text for x in self.with_), tuple(x.text for x in self.at),
+                d(self.within), d(self.notice), d(self.duration), n(self.in_window), n(self.not_in_window),
+                n(self.by), n(self.target), self.message, self.fallback.said() if self.fallback else None)
+
+    def books(self) -> bool:
+        """Whether it, or a fallback of it, books: what it says then depends on the reason."""
+        return self.action in ("book", "validate") or (self.fallback is not None and self.fallback.books())
+
     def __str__(self) -> str:
         parts = [self.action]
         if self.by:
