@@ -174,32 +174,52 @@ class Diagram:
         self._memo[key] = r
         return r
 
-    def union(self, a: int, b: int, memo: dict[int, int]) -> int:
-        """Leaf-wise `|` of two diagrams whose leaves are bit masks (the matched sets): the bulk of
-        a compile, so specialised — no operator lookup, leaves found by their mask."""
-        if a == b:
-            return a
-        level, children, value = self.level, self.children, self.value
-        bottom = self.bottom
-        la, lb = level[a], level[b]
-        if la == bottom and not value[a]:
-            return b
-        if lb == bottom and not value[b]:
-            return a
-        key = (a << 32 | b) if a < b else (b << 32 | a)  # an int: no tuple to make, hash or collect
-        hit = memo.get(key)
-        if hit is not None:
-            return hit
-        if la == bottom and lb == bottom:
-            r = self.leaf(value[a] | value[b])
-        elif la == lb:
-            r = self.mk(la, tuple([self.union(x, y, memo) for x, y in zip(children[a], children[b], strict=True)]))
-        elif la < lb:
-            r = self.mk(la, tuple([self.union(x, b, memo) for x in children[a]]))
-        else:
-            r = self.mk(lb, tuple([self.union(a, y, memo) for y in children[b]]))
-        memo[key] = r
-        return r
+    def matched_sets(self, roots: Sequence[int], true: int, false: int) -> int:
+        """The diagram whose leaf, for each request, is the bit mask of the rules whose condition
+        (`roots[i]`, a diagram with bool leaves) holds there. One n-ary walk: each call gets the
+        (rule, condition node) pairs still undecided below a point, and the mask of the rules
+        already known to hold, and splits the pairs on the topmost level any of them tests — no
+        intermediate union diagram is built, and a rule that holds stops costing anything."""
+        level, children, dims = self.level, self.children, self.dims
+        width = max(len(roots), 1)  # a pair is one int: node * width + rule
+        memo: dict[tuple[int, tuple[int, ...]], int] = {}
+        leaf, mk = self.leaf, self.mk
+
+        def go(held: int, pairs: tuple[int, ...]) -> int:
+            if not pairs:
+                return leaf(held)
+            key = (held, pairs)
+            hit = memo.get(key)
+            if hit is not None:
+                return hit
+            top = min([level[p // width] for p in pairs])
+            size = dims[top].size
+            cols: list[list[int]] = [[] for _ in range(size)]
+            helds = [held] * size
+            for p in pairs:
+                n, i = divmod(p, width)
+                if level[n] == top:
+                    for a, c in enumerate(children[n]):
+                        if c == true:
+                            helds[a] |= 1 << i
+                        elif c != false:
+                            cols[a].append(c * width + i)
+                else:
+                    for col in cols:
+                        col.append(p)
+            # each column keeps rule order, so equal sets of pairs give equal keys
+            r = mk(top, tuple([go(h, tuple(col)) for h, col in zip(helds, cols, strict=True)]))
+            memo[key] = r
+            return r
+
+        held = 0
+        start: list[int] = []
+        for i, n in enumerate(roots):
+            if n == true:
+                held |= 1 << i
+            elif n != false:
+                start.append(n * width + i)
+        return go(held, tuple(start))
 
     def map_leaves(self, op: str, fn: Any, n: int) -> int:
         """fn over every leaf of n (the memo is per operation name: `op` must name fn)."""
@@ -600,22 +620,9 @@ class Compiler:
 
     def compile(self) -> CompiledPractice:
         dg = self.dg
-        empty = 0  # matched sets are bit masks: unions are one `|`, hashing is cheap
+        # matched sets are bit masks: unions are one `|`, hashing is cheap
         rule_roots = [self.cond(r.cond) for r in self.rules]
-        parts: list[int] = []
-        for i, root in enumerate(rule_roots):
-            single = 1 << i
-            parts.append(dg.map_leaves(f"tag{i}", lambda v, s=single: s if v else empty, root))
-        if not parts:
-            parts = [dg.leaf(empty)]
-        # balanced unions keep intermediate diagrams small
-        memo: dict[int, int] = {}
-        while len(parts) > 1:
-            nxt = [dg.union(parts[k], parts[k + 1], memo) for k in range(0, len(parts) - 1, 2)]
-            if len(parts) % 2:
-                nxt.append(parts[-1])
-            parts = nxt
-        root = parts[0]
+        root = dg.matched_sets(rule_roots, self.T, self.F)
         cp = CompiledPractice(self.practice, tuple(self.rules), self.dims, self.index, dg, root, root, rule_roots)
         def answer(m: int) -> tuple[str, int | None, tuple[int, ...]]:
             d = cp.leaf_decision(m)
