@@ -174,20 +174,27 @@ class Diagram:
         self._memo[key] = r
         return r
 
-    def matched_sets(self, roots: Sequence[int], true: int, false: int) -> int:
+    def matched_sets(self, roots: Sequence[int], true: int, false: int) -> tuple[int, list[int]]:
         """The diagram whose leaf, for each request, is the bit mask of the rules whose condition
         (`roots[i]`, a diagram with bool leaves) holds there. One n-ary walk: each call gets the
         (rule, condition node) pairs still undecided below a point, and the mask of the rules
         already known to hold, and splits the pairs on the topmost level any of them tests — no
-        intermediate union diagram is built, and a rule that holds stops costing anything."""
+        intermediate union diagram is built, and a rule that holds stops costing anything.
+        Also returns its nodes, each after its children (to map them without recursion)."""
         level, children, dims = self.level, self.children, self.dims
         width = max(len(roots), 1)  # a pair is one int: node * width + rule
         memo: dict[tuple[int, tuple[int, ...]], int] = {}
+        leaves: dict[int, int] = {}
+        made: list[int] = []
         leaf, mk = self.leaf, self.mk
 
         def go(held: int, pairs: tuple[int, ...]) -> int:
             if not pairs:
-                return leaf(held)
+                r = leaves.get(held)
+                if r is None:
+                    r = leaves[held] = leaf(held)
+                    made.append(r)
+                return r
             key = (held, pairs)
             hit = memo.get(key)
             if hit is not None:
@@ -210,6 +217,7 @@ class Diagram:
             # each column keeps rule order, so equal sets of pairs give equal keys
             r = mk(top, tuple([go(h, tuple(col)) for h, col in zip(helds, cols, strict=True)]))
             memo[key] = r
+            made.append(r)
             return r
 
         held = 0
@@ -219,7 +227,7 @@ class Diagram:
                 held |= 1 << i
             elif n != false:
                 start.append(n * width + i)
-        return go(held, tuple(start))
+        return go(held, tuple(start)), made
 
     def map_leaves(self, op: str, fn: Any, n: int) -> int:
         """fn over every leaf of n (the memo is per operation name: `op` must name fn)."""
@@ -303,6 +311,14 @@ class Semantics:
             by_key[k] = by_key.get(k, 0) | 1 << i
         self.same_key = [by_key[k] for k in keys]  # rule → the rules with the same outcome
 
+    def deciding_part(self, mask: int) -> int:
+        """The rules of `mask` in its first tier (0: none): all that `decide` reads of it."""
+        for tier in self.tiers:
+            mt = mask & tier
+            if mt:
+                return mt
+        return 0
+
     def decide(self, mask: int) -> LeafDecision:
         for tier in self.tiers:
             mt = mask & tier
@@ -355,6 +371,7 @@ class CompiledPractice:
     leaf_decisions: dict[int, LeafDecision] = field(default_factory=dict)
     by_key: dict[tuple[int | None, bool], LeafDecision] = field(default_factory=dict)
     by_answer: dict[tuple[int | None, tuple[int, ...]], LeafDecision] = field(default_factory=dict)
+    by_part: dict[int, LeafDecision] = field(default_factory=dict)  # deciding tier's matched set → decision
     # answers to incomplete requests already built, by (matched-set leaf, atoms, reason,
     # practitioner, site): their trail and `ask` cost a restriction of the diagram
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
@@ -369,8 +386,21 @@ class CompiledPractice:
     def leaf_decision(self, mask: int) -> LeafDecision:
         d = self.leaf_decisions.get(mask)
         if d is None:
-            d = semantics(self.rules).decide(mask)
+            d = self.deciding(mask)
+            if d.mask != mask:
+                d = LeafDecision(d.rule, d.tied, d.overridden, mask)
             self.leaf_decisions[mask] = d
+        return d
+
+    def deciding(self, mask: int) -> LeafDecision:
+        """What a leaf with matched set `mask` decides, as the first such leaf found had it (its
+        `mask` may be another): it depends only on the rules matched in the deciding tier, and a
+        file with tens of thousands of distinct leaves has about one such set per rule."""
+        sem = semantics(self.rules)
+        part = sem.deciding_part(mask)
+        d = self.by_part.get(part)
+        if d is None:
+            d = self.by_part[part] = sem.decide(mask)
             self.by_key.setdefault(d.key(), d)
             self.by_answer.setdefault((d.rule, d.tied), d)
         return d
@@ -622,13 +652,20 @@ class Compiler:
         dg = self.dg
         # matched sets are bit masks: unions are one `|`, hashing is cheap
         rule_roots = [self.cond(r.cond) for r in self.rules]
-        root = dg.matched_sets(rule_roots, self.T, self.F)
+        root, made = dg.matched_sets(rule_roots, self.T, self.F)
         cp = CompiledPractice(self.practice, tuple(self.rules), self.dims, self.index, dg, root, root, rule_roots)
         def answer(m: int) -> tuple[str, int | None, tuple[int, ...]]:
-            d = cp.leaf_decision(m)
+            d = cp.deciding(m)
             return ("answer", d.rule, d.tied)
 
-        cp.answer_root = dg.map_leaves("answer", answer, root)
+        # bottom-up over the nodes as they were made: the same as map_leaves, without its recursion
+        answers: dict[int, int] = {}
+        level, children, value, bottom = dg.level, dg.children, dg.value, dg.bottom
+        for n in made:
+            if n not in answers:
+                answers[n] = (dg.leaf(answer(value[n])) if level[n] == bottom
+                              else dg.mk(level[n], tuple([answers[c] for c in children[n]])))
+        cp.answer_root = answers[root]
         # from the (much smaller) answer diagram: the same leaves as deciding on the matched sets
         cp.decision_root = dg.map_leaves("decide", lambda a: ("decision", (a[1], len(a[2]) > 1)), cp.answer_root)
         cp.to_decision = dict(dg._maps["decide"])
