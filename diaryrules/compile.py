@@ -181,41 +181,46 @@ class Diagram:
         already known to hold, and splits the pairs on the topmost level any of them tests — no
         intermediate union diagram is built, and a rule that holds stops costing anything.
         Also returns its nodes, each after its children (to map them without recursion)."""
-        level, children, dims = self.level, self.children, self.dims
-        width = max(len(roots), 1)  # a pair is one int: node * width + rule
+        level, children = self.level, self.children
+        sizes = [d.size for d in self.dims]
+        shift = max(len(roots), 1).bit_length()  # a pair is one int: node << shift | rule
+        low = (1 << shift) - 1
         memo: dict[tuple[int, tuple[int, ...]], int] = {}
         leaves: dict[int, int] = {}
         made: list[int] = []
         leaf, mk = self.leaf, self.mk
 
+        def held_leaf(held: int) -> int:
+            r = leaves.get(held)
+            if r is None:
+                r = leaves[held] = leaf(held)
+                made.append(r)
+            return r
+
         def go(held: int, pairs: tuple[int, ...]) -> int:
-            if not pairs:
-                r = leaves.get(held)
-                if r is None:
-                    r = leaves[held] = leaf(held)
-                    made.append(r)
-                return r
             key = (held, pairs)
             hit = memo.get(key)
             if hit is not None:
                 return hit
-            top = min([level[p // width] for p in pairs])
-            size = dims[top].size
+            top = min([level[p >> shift] for p in pairs])
+            size = sizes[top]
             cols: list[list[int]] = [[] for _ in range(size)]
             helds = [held] * size
             for p in pairs:
-                n, i = divmod(p, width)
+                n = p >> shift
                 if level[n] == top:
+                    i = p & low
                     for a, c in enumerate(children[n]):
                         if c == true:
                             helds[a] |= 1 << i
                         elif c != false:
-                            cols[a].append(c * width + i)
+                            cols[a].append(c << shift | i)
                 else:
                     for col in cols:
                         col.append(p)
             # each column keeps rule order, so equal sets of pairs give equal keys
-            r = mk(top, tuple([go(h, tuple(col)) for h, col in zip(helds, cols, strict=True)]))
+            r = mk(top, tuple([go(h, tuple(col)) if col else held_leaf(h)
+                               for h, col in zip(helds, cols, strict=True)]))
             memo[key] = r
             made.append(r)
             return r
@@ -226,8 +231,8 @@ class Diagram:
             if n == true:
                 held |= 1 << i
             elif n != false:
-                start.append(n * width + i)
-        return go(held, tuple(start)), made
+                start.append(n << shift | i)
+        return (go(held, tuple(start)) if start else held_leaf(held)), made
 
     def map_leaves(self, op: str, fn: Any, n: int) -> int:
         """fn over every leaf of n (the memo is per operation name: `op` must name fn)."""
