@@ -587,6 +587,7 @@ class Compiler:
         self.dg = Diagram(dims)
         self.T = self.dg.leaf(True)
         self.F = self.dg.leaf(False)
+        self._tests: dict[tuple[Any, ...], int] = {}
 
     def atoms(self, level: int, pred: Any) -> int:
         d = self.dims[level]
@@ -611,6 +612,14 @@ class Compiler:
         return self.test(c)
 
     def test(self, t: Test) -> int:
+        # the same test recurs across rules ("symptoms has none {…}" in most of them): built once
+        key = (t.attr, t.op, tuple(v.py for v in t.values))
+        r = self._tests.get(key)
+        if r is None:
+            r = self._tests[key] = self._test(t)
+        return r
+
+    def _test(self, t: Test) -> int:
         a = self.practice.attributes[t.attr]
         op = t.op
         if a.kind == "set":
