@@ -218,9 +218,16 @@ class Diagram:
                 else:
                     for col in cols:
                         col.append(p)
-            # each column keeps rule order, so equal sets of pairs give equal keys
-            r = mk(top, tuple([go(h, tuple(col)) if col else held_leaf(h)
-                               for h, col in zip(helds, cols, strict=True)]))
+            # each column keeps rule order, so equal sets of pairs give equal keys; neighbours are
+            # often equal (value ranges no rule left here tells apart): compared before hashed
+            kids: list[int] = []
+            last_h, last_col, last = -1, cols[0], 0
+            for h, col in zip(helds, cols, strict=True):
+                if h != last_h or col != last_col:
+                    last_h, last_col = h, col
+                    last = go(h, tuple(col)) if col else held_leaf(h)
+                kids.append(last)
+            r = mk(top, tuple(kids))
             memo[key] = r
             made.append(r)
             return r
