@@ -15,7 +15,8 @@ analysis exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -25,6 +26,7 @@ from .model import Rule
 
 SEARCH_STEPS = 20_000  # paths tried when looking for a witness whose call moment exists
 SEARCH_DAYS = 800  # calendar days searched for a call moment
+MAX_CALL_COMBINATIONS = 5_000  # combinations of call atoms tried for `every_path_realizable`
 
 
 class Analysis:
@@ -33,8 +35,20 @@ class Analysis:
         self.dg = cp.diagram
         self.rules: tuple[Rule, ...] = cp.rules
         self.today = today or date.today()
+        # for the nodes under the root: the parent and atom through which a walk first met them.
+        # The walk (depth first, from the root) goes only as far as the witnesses asked for need:
+        # `_discover` resumes it, and a node's entry never changes once made
+        self._parents: dict[int, tuple[int, int]] = {}
+        self._walk_stack = [cp.root]
+        self._walk_seen = {cp.root}
 
     # -- leaves --------------------------------------------------------------------------------
+    # The matched-set diagram has a leaf per distinct set of matching rules: hundreds of thousands
+    # on a few thousand rules. The checks ask about answers (which rule decides, tied with which),
+    # and the answer diagram (`CompiledPractice.answer_root`, the same diagram with each leaf
+    # mapped to its answer) has only one leaf per distinct answer: what is true of every leaf is
+    # asked of one representative leaf per answer, and the matched-set leaves themselves are
+    # walked only where a finding needs them (in id order, as the simple scan below would).
     @cached_property
     def leaves(self) -> list[int]:
         """Every reachable leaf of the matched-set diagram, in a stable order."""
@@ -54,7 +68,8 @@ class Analysis:
 
     @cached_property
     def leaves_by_rule(self) -> dict[int, list[int]]:
-        """Rule index → the leaves where it matches (an inverted index: checks ask it per rule)."""
+        """Rule index → the leaves where it matches (the whole index: `leaves_matching` gives one
+        rule's leaves without scanning every leaf)."""
         out: dict[int, list[int]] = {}
         for leaf in self.leaves:
             for i in self.matched(leaf):
@@ -66,6 +81,135 @@ class Analysis:
 
     def realizable_leaves(self) -> list[int]:
         return [leaf for leaf in self.leaves if self.witness_to(self.cp.root, leaf) is not None]
+
+    @cached_property
+    def answers(self) -> dict[int, tuple[int, LeafDecision]]:
+        """Every reachable leaf of the answer diagram → a matched-set leaf that maps to it, and
+        that leaf's decision (every leaf mapping to it has the same deciding rule and ties)."""
+        dg = self.dg
+        level, children, bottom = dg.level, dg.children, dg.bottom
+        out: dict[int, tuple[int, LeafDecision]] = {}
+        seen: set[int] = set()
+        # pairs (matched-set node, answer node) on the same path from the two roots
+        stack = [(self.cp.root, self.cp.answer_root)]
+        while stack:
+            n, a = stack.pop()
+            if a in seen:
+                continue
+            seen.add(a)
+            la = level[a]
+            while level[n] < la:  # the answer does not depend on n's level here: any atom will do
+                n = children[n][0]
+            if la == bottom:
+                out[a] = (n, self.decision(n))
+                continue
+            if level[n] == la:  # one matched-set child per distinct answer child: any will do
+                stack.extend((m, c) for c, m in dict(zip(children[a], children[n], strict=True)).items()
+                             if c not in seen)
+            else:
+                stack.extend((n, c) for c in set(children[a]) if c not in seen)
+        return out
+
+    @cached_property
+    def answers_by_rule(self) -> dict[int, list[tuple[int, LeafDecision]]]:
+        """Rule index → one matched-set leaf per answer it gives, with the decision there."""
+        out: dict[int, list[tuple[int, LeafDecision]]] = {}
+        for leaf, ld in self.answers.values():
+            if ld.rule is not None:
+                out.setdefault(ld.rule, []).append((leaf, ld))
+        return out
+
+    @cached_property
+    def winning_rules(self) -> set[int]:
+        """The rules that decide some reachable leaf (the keys of `winners`)."""
+        return set(self.answers_by_rule)
+
+    @cached_property
+    def tied_rules(self) -> set[int]:
+        """The rules that tie with another somewhere."""
+        return {i for _leaf, ld in self.answers.values() for i in ld.tied}
+
+    def leaves_deciding(self, pred: Callable[[LeafDecision], bool]) -> list[tuple[int, LeafDecision]]:
+        """The matched-set leaves whose decision satisfies `pred` (a property of the deciding rule
+        and the ties: constant on an answer leaf), with their decisions, in leaf order."""
+        dg = self.dg
+        level, children, bottom = dg.level, dg.children, dg.bottom
+        wanted = {a for a, (_leaf, ld) in self.answers.items() if pred(ld)}
+        if not wanted:
+            return []
+        memo: dict[int, bool] = {}
+
+        def useful(a: int) -> bool:  # an answer node under which some wanted answer lies
+            hit = memo.get(a)
+            if hit is None:
+                hit = memo[a] = a in wanted or (level[a] != bottom and any(useful(c) for c in set(children[a])))
+            return hit
+
+        found: set[int] = set()
+        walked: set[int] = set()
+        seen: set[tuple[int, int]] = set()
+        stack = [(self.cp.root, self.cp.answer_root)]
+        while stack:
+            n, a = stack.pop()
+            if (n, a) in seen or not useful(a):
+                continue
+            seen.add((n, a))
+            la = level[a]
+            if la == bottom:
+                self._leaves_under(n, found, walked)
+                continue
+            ln = level[n]
+            lv = min(ln, la)
+            kn = children[n] if ln == lv else None
+            ka = children[a] if la == lv else None
+            for atom in range(len(kn if kn is not None else ka)):  # type: ignore[arg-type]
+                stack.append((kn[atom] if kn is not None else n, ka[atom] if ka is not None else a))
+        return [(leaf, self.decision(leaf)) for leaf in sorted(found)]
+
+    def leaves_matching(self, rule_index: int) -> list[int]:
+        """The matched-set leaves where the rule matches, in leaf order (`leaves_by_rule[i]`):
+        the diagram is walked together with the rule's condition, where it can hold."""
+        dg = self.dg
+        level, children, bottom, value = dg.level, dg.children, dg.bottom, dg.value
+        true, false = dg.leaf(True), dg.leaf(False)
+        found: set[int] = set()
+        walked: set[int] = set()
+        seen: set[tuple[int, int]] = set()
+        stack = [(self.cp.root, self.cp.rule_roots[rule_index])]
+        while stack:
+            n, c = stack.pop()
+            if c == false or (n, c) in seen:
+                continue
+            seen.add((n, c))
+            if c == true:
+                self._leaves_under(n, found, walked)
+                continue
+            ln, lc = level[n], level[c]
+            if ln == bottom:
+                if value[n] >> rule_index & 1:
+                    found.add(n)
+                continue
+            lv = min(ln, lc)
+            kn = children[n] if ln == lv else None
+            kc = children[c] if lc == lv else None
+            for atom in range(len(kn if kn is not None else kc)):  # type: ignore[arg-type]
+                stack.append((kn[atom] if kn is not None else n, kc[atom] if kc is not None else c))
+        return sorted(found)
+
+    def _leaves_under(self, n: int, found: set[int], seen: set[int]) -> None:
+        """Add the leaves under n to `found`; `seen`: the nodes already walked for it."""
+        dg = self.dg
+        level, children, bottom = dg.level, dg.children, dg.bottom
+        stack = [n]
+        while stack:
+            m = stack.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            if level[m] == bottom:
+                found.add(m)
+            else:
+                stack.extend(children[m])
 
     # -- witnesses -----------------------------------------------------------------------------
     def witness_to(self, root: int, target: int) -> dict[str, Any] | None:
@@ -90,26 +234,31 @@ class Analysis:
         cache[key] = found
         return found
 
-    @cached_property
-    def _parents(self) -> dict[int, tuple[int, int]]:
-        """For every node under the root: the parent and atom through which a walk first met it."""
+
+    def _discover(self, target: int) -> None:
+        """Resume the walk of `_parents` until it meets target (or has met every node)."""
+        parents = self._parents
+        stack, seen = self._walk_stack, self._walk_seen
         dg = self.dg
-        parents: dict[int, tuple[int, int]] = {}
-        stack = [self.cp.root]
-        seen = {self.cp.root}
+        level, children, bottom = dg.level, dg.children, dg.bottom
         while stack:
             n = stack.pop()
-            if dg.is_leaf(n):
+            if level[n] == bottom:
                 continue
-            for atom, c in enumerate(dg.children[n]):
+            met = False
+            for atom, c in enumerate(children[n]):
                 if c not in seen:
                     seen.add(c)
                     parents[c] = (n, atom)
                     stack.append(c)
-        return parents
+                    met = met or c == target
+            if met:
+                return
 
     def _first_path(self, target: int) -> dict[int, int] | None:
         parents = self._parents
+        if target not in parents and target != self.cp.root:
+            self._discover(target)
         path: dict[int, int] = {}
         n = target
         while n != self.cp.root:
@@ -172,6 +321,24 @@ class Analysis:
             for atom, c in reversed(options):
                 stack.append((c, {**path, level: atom}))
 
+    @cached_property
+    def every_path_realizable(self) -> bool:
+        """Whether every path of atoms has a real call moment (`realize` never says None), known
+        by trying each combination of the call dimensions' atoms that `_moment` reads — the time
+        of day never stops a moment. A combination that has a moment keeps one with fewer
+        dimensions. False when there are too many combinations to try (then nothing is assumed)."""
+        dims = [d for d in self.cp.dims if d.attr.name in ("call.date", "call.day", "call.holiday",
+                                                            "call.school-holiday")]
+        count = 1
+        for d in dims:
+            count *= d.size
+        if count > MAX_CALL_COMBINATIONS:
+            return False
+        for atoms in itertools.product(*(range(d.size) for d in dims)):
+            if self._moment({d.attr.name: (d, a) for d, a in zip(dims, atoms, strict=True)}) is None:
+                return False
+        return True
+
     def _is_call(self, level: int) -> bool:
         return self.cp.dims[level].attr.name.startswith("call.")
 
@@ -216,6 +383,19 @@ class Analysis:
         return ordered
 
     def _moment(self, call: dict[str, tuple[Dim, int]]) -> str | None:
+        """The call moment of a path's call atoms (the same few atoms come back path after path)."""
+        key = tuple((name, a) for name, (_d, a) in call.items())
+        cache = self._moments
+        if key in cache:
+            return cache[key]
+        found = cache[key] = self._search_moment(call)
+        return found
+
+    @cached_property
+    def _moments(self) -> dict[tuple[tuple[str, int], ...], str | None]:
+        return {}
+
+    def _search_moment(self, call: dict[str, tuple[Dim, int]]) -> str | None:
         from .model import DAYS
 
         practice = self.cp.practice
@@ -289,12 +469,56 @@ class Analysis:
         t = self.dg.leaf(True)
         return self.witness_to(root, t)
 
+    def can_hold(self, rule_index: int) -> bool:
+        """Whether `satisfiable` finds a request (without making it when every path has one: a
+        condition other than the false leaf holds on some path)."""
+        if self.cp.rule_roots[rule_index] == self.dg.leaf(False):
+            return False
+        return self.every_path_realizable or self.satisfiable(rule_index) is not None
+
     def decides_somewhere(self, rule_index: int) -> dict[str, Any] | None:
-        for leaf in self.winners.get(rule_index, []):
+        """A request the rule decides (the first of its leaves, in leaf order, that has one)."""
+        if rule_index not in self.winning_rules:
+            return None
+        for leaf, _ld in self.leaves_deciding(lambda ld: ld.rule == rule_index):
             w = self.witness_to(self.cp.root, leaf)
             if w is not None:
                 return w
         return None
+
+    def can_decide(self, rule_index: int) -> bool:
+        """Whether `decides_somewhere` finds a request (without making it when every path has one)."""
+        if rule_index not in self.winning_rules:
+            return False
+        return self.every_path_realizable or self.decides_somewhere(rule_index) is not None
+
+    def conditions_meet(self, a: int, b: int) -> bool:
+        """Whether two conditions (diagrams with bool leaves) hold together somewhere: whether
+        their `and` is not the false leaf, without building it. A reduced diagram other than the
+        false leaf holds somewhere, so the walk stops at the first true leaf either side meets."""
+        dg = self.dg
+        level, children = dg.level, dg.children
+        true, false = dg.leaf(True), dg.leaf(False)
+        memo: dict[tuple[int, int], bool] = {}
+
+        def meet(a: int, b: int) -> bool:
+            if a == false or b == false:
+                return False
+            if a == true or b == true or a == b:
+                return True
+            hit = memo.get((a, b))
+            if hit is None:
+                la, lb = level[a], level[b]
+                if la == lb:
+                    pairs = set(zip(children[a], children[b], strict=True))
+                elif la < lb:
+                    pairs = {(c, b) for c in children[a]}
+                else:
+                    pairs = {(a, c) for c in children[b]}
+                hit = memo[(a, b)] = any(meet(x, y) for x, y in pairs)
+            return hit
+
+        return meet(a, b)
 
     def decision_without(self, leaf: int, rule_index: int) -> LeafDecision:
         """What the leaf would decide if the rule were removed from the file."""
@@ -304,8 +528,11 @@ class Analysis:
         """What the caller is told: the outcome and the words, not which rule said it."""
         if ld.rule is None:
             return None
-        r = self.rules[ld.rule]
-        return (r.outcome.key(), r.say, ld.ambiguous)
+        return (*self._said[ld.rule], ld.ambiguous)
+
+    @cached_property
+    def _said(self) -> list[tuple[Any, Any]]:
+        return [(r.outcome.key(), r.say) for r in self.rules]
 
 
 def describe_region(cp: CompiledPractice, path: Mapping[int, Sequence[int]]) -> str:

@@ -38,11 +38,9 @@ SUMMARY = "overlapping rules in one tier with different outcomes, not settled by
 
 def check(ctx: Any) -> Iterator[Diagnostic]:
     an = ctx.analysis
-    groups: dict[frozenset[int], int] = {}
-    for leaf in an.leaves:
-        ld = an.decision(leaf)
-        if ld.ambiguous:
-            groups.setdefault(frozenset(ld.tied), leaf)
+    groups: dict[frozenset[int], int] = {}  # each tie → the first leaf that has it
+    for leaf, ld in an.leaves_deciding(lambda ld: ld.ambiguous):
+        groups.setdefault(frozenset(ld.tied), leaf)
     # a group is kept unless a larger one contains it: only groups sharing its first rule can
     with_rule: dict[int, list[frozenset[int]]] = {}
     for g in groups:

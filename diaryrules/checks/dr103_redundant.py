@@ -32,22 +32,28 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
     cp = ctx.compiled
     paired = an.duplicate_pairs  # DR102 already reports exact duplicates, both sides of them
     for i, r in enumerate(cp.rules):
-        if i in paired or r.tier == "default" or i not in an.winners:
+        if i in paired or r.tier == "default" or i not in an.winning_rules:
+            continue
+        # most rules are needed where they decide: one leaf per answer they give shows it
+        if any(an.answer(ld) != an.answer(an.decision_without(leaf, i)) for leaf, ld in an.answers_by_rule[i]):
             continue
         covering: list[int] = []
         redundant = True
-        witness = None
-        for leaf in an.leaves_by_rule.get(i, []):
+        decides: list[int] = []
+        for leaf in an.leaves_matching(i):
             with_it = an.decision(leaf)
             without = an.decision_without(leaf, i)
             if an.answer(with_it) != an.answer(without):
                 redundant = False
                 break
-            if with_it.rule == i and without.rule is not None and without.rule not in covering:
-                covering.append(without.rule)
-            if witness is None and with_it.rule == i:
-                witness = an.witness_to(cp.root, leaf)
-        if not redundant or not covering or witness is None:
+            if with_it.rule == i:
+                decides.append(leaf)
+                if without.rule is not None and without.rule not in covering:
+                    covering.append(without.rule)
+        if not redundant or not covering:
+            continue
+        witness = next((w for w in (an.witness_to(cp.root, leaf) for leaf in decides) if w is not None), None)
+        if witness is None:
             continue
         names = ", ".join(f"`{cp.rules[j].id}`" for j in covering)
         verb = "gives" if len(covering) == 1 else "give"

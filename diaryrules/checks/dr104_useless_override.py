@@ -37,8 +37,14 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
             j = index.get(o.text)
             if j is None:
                 continue
-            both = dg.apply("and", lambda a, b: a and b, cp.rule_roots[i], cp.rule_roots[j])
-            if an.witness_to(both, dg.leaf(True)) is None:
+            if an.conditions_meet(cp.rule_roots[i], cp.rule_roots[j]):
+                if an.every_path_realizable:
+                    continue
+                both = dg.apply("and", lambda a, b: a and b, cp.rule_roots[i], cp.rule_roots[j])
+                overlap = an.witness_to(both, dg.leaf(True)) is not None
+            else:
+                overlap = False
+            if not overlap:
                 other = cp.rules[j]
                 yield Diagnostic(CODE, o.span, f"`{r.id}` overrides `{other.id}`, but no request matches both",
                                  hint=f"remove `{other.id}` from `overrides`",

@@ -33,15 +33,21 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
 
     practice = ctx.practice
     first, last = period(ctx.today, YEAR_DAYS)
+    # reasons share their practitioners and sites: each one's longest stretch is found once
+    known: dict[tuple[str, tuple[str | None, ...]], timedelta | None] = {}
     for r in practice.reasons.values():
         sites = reason_sites(practice, r)
         longest: dict[str, timedelta] = {}
         for pid in reason_practitioners(practice, r):
             if not works_at(practice.practitioners[pid], sites):
                 continue
-            stretches = free_stretches(practice, pid, sites, first, last)
-            if stretches:  # no open time at all is DR202's finding
-                longest[pid] = max(b - a for a, b in stretches)
+            key = (pid, tuple(sites))
+            if key not in known:
+                stretches = free_stretches(practice, pid, sites, first, last)
+                known[key] = max(b - a for a, b in stretches) if stretches else None
+            best = known[key]
+            if best is not None:  # no open time at all is DR202's finding
+                longest[pid] = best
         if not longest:
             continue
         if any(r.duration_for(pid) <= span // timedelta(minutes=1) for pid, span in longest.items()):

@@ -44,7 +44,9 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
 
 def _findings(expr: Any, span: Span, where: str, locate: _Locator,
               undone: dict[str, list[tuple[int, int]]]) -> Iterator[Diagnostic]:
-    if not any(rule.is_off for rule in expr.rules):
+    # only a later rule can undo an `off`: one written last closes what it says (and the search
+    # for undone rules, over every kind of day, is not made)
+    if not any(rule.is_off for rule in expr.rules[:-1]):
         return
     if expr.source not in undone:
         undone[expr.source] = expr.off_undone()

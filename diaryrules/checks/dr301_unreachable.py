@@ -35,26 +35,24 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
     an = ctx.analysis
     cp = ctx.compiled
     duplicates = an.duplicates
-    tied = {i for leaf in an.leaves for i in an.decision(leaf).tied}
+    tied = an.tied_rules
     for i, r in enumerate(cp.rules):
         if r.tier == "default" or i in duplicates or i in tied:
             continue
-        if an.decides_somewhere(i) is not None:
+        if an.can_decide(i):
             continue
-        sat = an.satisfiable(i)
-        if sat is None:
+        if not an.can_hold(i):
             continue  # DR302
         takers: list[int] = []
-        witness = None
-        for leaf in an.leaves_by_rule.get(i, []):
+        matching = an.leaves_matching(i)
+        for leaf in matching:
             w = an.decision(leaf).rule
             if w is not None and w not in takers:
                 takers.append(w)
-            if witness is None:
-                witness = an.witness_to(cp.root, leaf)
         what = f"`{r.id}`"
         if not takers:
             continue
+        witness = next((w for w in (an.witness_to(cp.root, leaf) for leaf in matching) if w is not None), None)
         names = ", ".join(f"`{cp.rules[j].id}` ({cp.rules[j].tier})" for j in takers[:6])
         more = f" and {len(takers) - 6} more" if len(takers) > 6 else ""
         yield Diagnostic(

@@ -31,6 +31,6 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
     for i, r in enumerate(cp.rules):
         if r.tier == "default":
             continue
-        if an.satisfiable(i) is None:
+        if not an.can_hold(i):
             yield Diagnostic(CODE, r.when_span, f"the condition of `{r.id}` can never be true: `{r.cond}`",
                              hint="check the bounds and the and/or of the condition")
