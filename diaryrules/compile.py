@@ -182,7 +182,6 @@ class Diagram:
         intermediate union diagram is built, and a rule that holds stops costing anything.
         Also returns its nodes, each after its children (to map them without recursion)."""
         level, children = self.level, self.children
-        sizes = [d.size for d in self.dims]
         shift = max(len(roots), 1).bit_length()  # a pair is one int: node << shift | rule
         low = (1 << shift) - 1
         memo: dict[tuple[int, tuple[int, ...]], int] = {}
@@ -203,30 +202,33 @@ class Diagram:
             if hit is not None:
                 return hit
             top = min([level[p >> shift] for p in pairs])
-            size = sizes[top]
-            cols: list[list[int]] = [[] for _ in range(size)]
-            helds = [held] * size
+            rest: list[int] = []
+            nodes: list[int] = []
+            rules: list[int] = []
             for p in pairs:
                 n = p >> shift
                 if level[n] == top:
-                    i = p & low
-                    for a, c in enumerate(children[n]):
-                        if c == true:
-                            helds[a] |= 1 << i
-                        elif c != false:
-                            cols[a].append(c << shift | i)
+                    nodes.append(n)
+                    rules.append(p & low)
                 else:
-                    for col in cols:
-                        col.append(p)
-            # each column keeps rule order, so equal sets of pairs give equal keys; neighbours are
-            # often equal (value ranges no rule left here tells apart): compared before hashed
+                    rest.append(p)
+            # atoms where the split pairs go the same way get the same child: one column per
+            # distinct way (dates and reasons have dozens of atoms, and few rules tell them apart)
+            ways: dict[tuple[int, ...], int] = {}
             kids: list[int] = []
-            last_h, last_col, last = -1, cols[0], 0
-            for h, col in zip(helds, cols, strict=True):
-                if h != last_h or col != last_col:
-                    last_h, last_col = h, col
-                    last = go(h, tuple(col)) if col else held_leaf(h)
-                kids.append(last)
+            for way in zip(*[children[n] for n in nodes], strict=True):
+                r = ways.get(way)
+                if r is None:
+                    h = held
+                    col = rest.copy()
+                    for c, i in zip(way, rules, strict=True):
+                        if c == true:
+                            h |= 1 << i
+                        elif c != false:
+                            col.append(c << shift | i)
+                    col.sort()  # a set of pairs: sorted, equal sets give equal keys
+                    r = ways[way] = go(h, tuple(col)) if col else held_leaf(h)
+                kids.append(r)
             r = mk(top, tuple(kids))
             memo[key] = r
             made.append(r)
@@ -239,6 +241,7 @@ class Diagram:
                 held |= 1 << i
             elif n != false:
                 start.append(n << shift | i)
+        start.sort()
         return (go(held, tuple(start)) if start else held_leaf(held)), made
 
     def map_leaves(self, op: str, fn: Any, n: int) -> int:
