@@ -37,7 +37,8 @@ class Node:
     style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
     raw: str = ""  # the scalar's source text, to map offsets inside expressions back to the file
     keys: dict[str, Node] = field(default_factory=dict)  # map: key → the key's own node
-    _positions: list[tuple[int, int]] | None = field(default=None, repr=False)
+    # the value's layout in the file, computed on first use (see `_layout`)
+    _positions: list[tuple[int, int]] | tuple[int, int, int] | None = field(default=None, repr=False)
 
     def get(self, key: str) -> Node | None:
         if self.kind != "map":
@@ -54,20 +55,35 @@ class Node:
 
     def offset_span(self, offset: int, length: int = 1) -> Span:
         """The file span of characters [offset, offset+length) of this scalar's value."""
+        positions = self._positions
+        if positions is None:  # computed once: every token of an expression asks for its position
+            positions = self._positions = self._layout()
+        end = offset + length - 1 if length > 1 else offset
+        if isinstance(positions, tuple):  # the value is the source text itself (most expressions)
+            line, column, n = positions
+            first = offset if 0 <= offset <= n else 0 if offset < 0 else n
+            last = end if 0 <= end <= n else 0 if end < 0 else n
+            return Span(self.span.file, line, column + first, line, column + last + 1)
         line, col = self._offset_pos(offset)
-        eline, ecol = self._offset_pos(offset + max(1, length) - 1)
+        eline, ecol = self._offset_pos(end)
         return Span(self.span.file, line, col, eline, ecol + 1)
+
+    def _layout(self) -> list[tuple[int, int]] | tuple[int, int, int]:
+        """(line, column, length) when the value is its own one-line source text: a character's
+        position is then plain arithmetic; else each character's (line, column)."""
+        text = self.value if isinstance(self.value, str) else str(self.value)
+        start = 1 if self.style in ("'", '"') else 0
+        if self.style in (None, "'", '"') and self.raw[start:start + len(text)] == text and "\n" not in text:
+            return self.span.line, self.span.column + start, len(text)
+        return _align(text, self.raw, self.style, self.span.line, self.span.column)
 
     def _offset_pos(self, offset: int) -> tuple[int, int]:
         positions = self._positions
-        if positions is None:  # computed once: every token of an expression asks for its position
-            text = self.value if isinstance(self.value, str) else str(self.value)
-            start = 1 if self.style in ("'", '"') else 0
-            if self.style in (None, "'", '"') and self.raw[start:start + len(text)] == text and "\n" not in text:
-                # the value is the source text itself (most expressions): plain arithmetic
-                line, column = self.span.line, self.span.column + start
-                return line, column + min(max(offset, 0), len(text))
-            positions = self._positions = _align(text, self.raw, self.style, self.span.line, self.span.column)
+        if positions is None:
+            positions = self._positions = self._layout()
+        if isinstance(positions, tuple):
+            line, column, n = positions
+            return line, column + min(max(offset, 0), n)
         if not positions:
             return self.span.line, self.span.column
         offset = min(max(offset, 0), len(positions) - 1)
@@ -262,10 +278,12 @@ class _Builder:
                                    hint="remove the tag; quote the value if it must be a string"))
 
     def _node(self, loader: Any, depth: int) -> Node:
-        import yaml
+        import yaml.events as events  # already imported by `build`: a dictionary look-up
 
-        ev = loader.get_event()
-        self._check_anchor(ev)
+        ev: Any = loader.get_event()
+        if (getattr(ev, "anchor", None) is not None or getattr(ev, "tag", None) not in (None, "!")
+                or isinstance(ev, events.AliasEvent)):
+            self._check_anchor(ev)
         self.count += 1
         if self.count > MAX_NODES:
             raise _Stop(Diagnostic("DR001", self._span(ev.start_mark, ev.end_mark),
@@ -273,31 +291,31 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _Stop(Diagnostic("DR001", self._span(ev.start_mark, ev.end_mark),
                                    f"the file is nested deeper than {MAX_DEPTH} levels"))
-        if isinstance(ev, yaml.ScalarEvent):
-            span = self._span(ev.start_mark, ev.end_mark)
-            raw = self._raw(ev.start_mark, ev.end_mark)
+        start: Any = ev.start_mark
+        if isinstance(ev, events.ScalarEvent):
+            end: Any = ev.end_mark
+            span = Span(self.name, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
             style = ev.style or None  # libyaml says '' for plain scalars, PyYAML None
-            if style is None and ev.implicit[0]:
-                value: Any = resolve_plain(ev.value)
-            else:
-                value = ev.value
-            return Node("scalar", value, span, style=style, raw=raw)
-        if isinstance(ev, yaml.SequenceStartEvent):
+            value: Any = resolve_plain(ev.value) if style is None and ev.implicit[0] else ev.value
+            return Node("scalar", value, span, style, self._raw(start, end))
+        if isinstance(ev, events.SequenceStartEvent):
             items: list[Node] = []
-            while not loader.check_event(yaml.SequenceEndEvent):
+            seq_end = events.SequenceEndEvent
+            while not loader.check_event(seq_end):
                 items.append(self._node(loader, depth + 1))
-            end = loader.get_event()
-            return Node("seq", items, self._span(ev.start_mark, end.end_mark))
-        if isinstance(ev, yaml.MappingStartEvent):
+            return Node("seq", items, self._span(start, loader.get_event().end_mark))
+        if isinstance(ev, events.MappingStartEvent):
             mapping: dict[str, Node] = {}
             keys: dict[str, Node] = {}
-            while not loader.check_event(yaml.MappingEndEvent):
+            map_end = events.MappingEndEvent
+            while not loader.check_event(map_end):
                 knode = self._node(loader, depth + 1)
                 vnode = self._node(loader, depth + 1)
-                if knode.kind != "scalar" or knode.value is None:
+                kvalue = knode.value
+                if knode.kind != "scalar" or kvalue is None:
                     raise _Stop(Diagnostic("DR001", knode.span, "a key must be a plain name",
                                            hint="complex or empty keys are not allowed"))
-                key = str(knode.value) if not isinstance(knode.value, bool) else knode.raw
+                key = kvalue if type(kvalue) is str else str(kvalue) if not isinstance(kvalue, bool) else knode.raw
                 if key in mapping:
                     first = keys[key]
                     self.diagnostics.append(Diagnostic(
@@ -307,8 +325,7 @@ class _Builder:
                     continue
                 mapping[key] = vnode
                 keys[key] = knode
-            end = loader.get_event()
-            return Node("map", mapping, self._span(ev.start_mark, end.end_mark), keys=keys)
+            return Node("map", mapping, self._span(start, loader.get_event().end_mark), keys=keys)
         raise _Stop(Diagnostic("DR001", self._span(ev.start_mark, ev.end_mark), "unexpected YAML content"))
 
 

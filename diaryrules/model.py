@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -328,7 +328,7 @@ class _Builder:
         return str(v.value) if not isinstance(v.value, bool) else v.raw
 
     def locate(self, node: Node) -> Callable[[int, int], Span]:
-        return lambda offset, length: node.offset_span(offset, length)
+        return node.offset_span
 
     def unknown(self, kind: str, name: str, span: Span, known: Mapping[str, Any] | tuple[str, ...] | list[str],
                 where: str = "") -> None:
@@ -677,16 +677,16 @@ class _Builder:
             if values[0].py > values[1].py:
                 self.err("DR005", t.span, f"the range {values[0].text}..{values[1].text} is empty",
                          f"write {values[1].text}..{values[0].text}")
-        return replace(t, values=tuple(values))
+        return Test(t.attr, t.attr_span, t.op, tuple(values), t.span)
 
     def typed_value(self, a: Attribute, v: Value) -> Value:
         text = v.text
         kind = a.kind
         if kind in ("enum", "set"):
             if v.kind == "name" and text in a.values:
-                return replace(v, py=text)
+                return Value(v.kind, v.text, v.span, text)
             if v.kind != "name" and text in a.values:  # numeric-looking enum values such as "1"
-                return replace(v, py=text)
+                return Value(v.kind, v.text, v.span, text)
             what = a.name if not a.builtin else a.name.replace("call.", "")
             if v.kind != "name":
                 self.err("DR005", v.span, f"`{a.name}` is {a.describe()}; `{text}` is not one of them")
@@ -702,13 +702,13 @@ class _Builder:
             if not a.lo <= n <= a.hi:
                 self.err("DR005", v.span, f"{n} is outside the range of `{a.name}` ({a.lo}..{a.hi})")
                 return v
-            return replace(v, py=n)
+            return Value(v.kind, v.text, v.span, n)
         if kind == "bool":
             low = text.lower()
             if low in ("yes", "true"):
-                return replace(v, py=True)
+                return Value(v.kind, v.text, v.span, True)
             if low in ("no", "false"):
-                return replace(v, py=False)
+                return Value(v.kind, v.text, v.span, False)
             self.err("DR005", v.span, f"`{a.name}` is yes or no; `{text}` is neither")
             return v
         if kind == "date":
@@ -716,7 +716,7 @@ class _Builder:
                 self.err("DR005", v.span, f"`{a.name}` is a date; `{text}` is not a date like 2026-12-24")
                 return v
             try:
-                return replace(v, py=parse_date(text))
+                return Value(v.kind, v.text, v.span, parse_date(text))
             except ExprError as e:
                 self.err("DR005", v.span, e.message, e.hint)
                 return v
@@ -725,7 +725,7 @@ class _Builder:
             self.err("DR005", v.span, f"`{a.name}` is a time of day; `{text}` is not a time like 08:30")
             return v
         try:
-            return replace(v, py=parse_time(text))
+            return Value(v.kind, v.text, v.span, parse_time(text))
         except ExprError as e:
             self.err("DR005", v.span, e.message, e.hint)
             return v
@@ -919,9 +919,12 @@ def _op_hint(a: Attribute) -> str:
 
 
 def build(root: Node, file: str) -> tuple[Practice | None, list[Diagnostic]]:
+    from .parse import reuse
+
     b = _Builder(root, file)
     try:
-        practice = b.build()
+        with reuse():  # each distinct expression text of the file parsed once
+            practice = b.build()
     except ExprError as e:  # an expression error raised outside a known node: report at the file start
         b.err(e.code, Span(file, 1, 1), e.message, e.hint)
         practice = None

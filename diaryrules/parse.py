@@ -8,7 +8,9 @@ in plain words through Lark's `match_examples`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
@@ -232,27 +234,74 @@ def _duration_hint(m: re.Match[str] | None) -> str:
     return "write durations as 15min, 1h, 1h30, 2d or 3w"
 
 
-def _parse(grammar: str, text: str) -> Tree[Token]:
+def _check_limits(text: str) -> None:
+    """The limits every expression is held to before a parser sees it (each a DR003)."""
     if len(text) > MAX_EXPR_CHARS:
         raise ExprError(f"the expression is longer than {MAX_EXPR_CHARS} characters", MAX_EXPR_CHARS)
-    depth = 0
-    for i, ch in enumerate(text):  # LALR is iterative, but our tree walks are recursive
-        if ch in "({":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ExprError(f"the expression nests deeper than {MAX_DEPTH} parentheses", i)
-        elif ch in ")}":
-            depth -= 1
-    nots = len(re.findall(r"\bnot\b", text))
-    if nots > MAX_DEPTH:  # `not not not …` nests as deeply as parentheses do
+    if text.count("(") + text.count("{") > MAX_DEPTH:  # else it cannot nest that deep: no walk
+        depth = 0
+        for i, ch in enumerate(text):  # LALR is iterative, but our tree walks are recursive
+            if ch in "({":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ExprError(f"the expression nests deeper than {MAX_DEPTH} parentheses", i)
+            elif ch in ")}":
+                depth -= 1
+    if "not" in text and len(re.findall(r"\bnot\b", text)) > MAX_DEPTH:  # `not not not …` nests as deeply
         raise ExprError(f"the expression uses `not` more than {MAX_DEPTH} times", 0)
-    if len(re.findall(r"\belse\b", text)) > MAX_DEPTH:  # each `else` nests a fallback one level deeper
+    if "else" in text and len(re.findall(r"\belse\b", text)) > MAX_DEPTH:  # each `else` nests a fallback
         raise ExprError(f"the outcome chains more than {MAX_DEPTH} `else` fallbacks", 0)
+
+
+def _parse(grammar: str, text: str) -> Tree[Token]:
+    _check_limits(text)
+    return _lark_parse(grammar, text)
+
+
+def _lark_parse(grammar: str, text: str) -> Tree[Token]:
     try:
         return parser(grammar).parse(text)
     except UnexpectedInput as e:
         _raise_syntax(grammar, text, e)
         raise  # unreachable: _raise_syntax always raises
+
+
+# -- re-use within one load ----------------------------------------------------------------------
+#
+# A rule file repeats itself: the same outcome text on many rules, the same condition on a rule and
+# a reserved window, and conditions that differ only in their names and numbers. While a `reuse()`
+# block is open (one file's model building), each distinct text is parsed once, and each distinct
+# sequence of condition tokens once: the LALR parse of a condition depends on its tokens' types
+# only, so a parse tree's shape serves every condition lexed into the same types. The AST is always
+# built afresh for each occurrence, with that occurrence's own spans. Nothing outlives the block.
+
+
+class _Memo:
+    __slots__ = ("conditions", "shapes", "outcomes", "words")
+
+    def __init__(self) -> None:
+        # text → (shape, tokens), (None, Lark's tree) or the error it gives
+        self.conditions: dict[str, tuple[Any, Any] | ExprError] = {}
+        self.shapes: dict[tuple[str, ...], Any] = {}  # token types → shape (None: no shape, use Lark's tree)
+        self.outcomes: dict[str, Tree[Token] | ExprError] = {}
+        self.words: dict[str, str] = {}  # a name's text → its token type (a keyword's, or the name's)
+
+
+_MEMO: ContextVar[_Memo | None] = ContextVar("diaryrules_parse_memo", default=None)
+
+
+@contextmanager
+def reuse() -> Iterator[None]:
+    """Parse each distinct expression text once while the block runs (one file's model)."""
+    token = _MEMO.set(_Memo())
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _again(e: ExprError) -> ExprError:
+    return ExprError(e.message, e.offset, hint=e.hint, length=e.length, code=e.code)
 
 
 # -- CST → AST ---------------------------------------------------------------------------------
@@ -276,7 +325,8 @@ _NEGATE = {"is": "is not", "in": "not in", "range": "not range"}
 class _CondBuilder:
     """CST → AST for conditions: one method per grammar rule, called bottom-up with the rule's
     meta (positions) and its built children. A plain recursive walk: lark's Transformer wraps
-    every method call, which cost a fifth of reading a large file."""
+    every method call, which cost a fifth of reading a large file. Used for the trees the shapes
+    below do not describe (none the grammar gives today)."""
 
     def __init__(self, sp: _Span) -> None:
         self.sp = sp
@@ -289,7 +339,7 @@ class _CondBuilder:
         return method(tree.meta, children)
 
     def _value(self, t: Token) -> Value:
-        kind = {"NAME": "name", "INT": "int", "DATE": "date", "TIME": "time"}[t.type]
+        kind = _VALUE_KINDS[t.type]
         return Value(kind, str(t), self.sp.tok(t))
 
     def _test(self, meta: Any, name: Token, op: str, values: list[Token]) -> Test:
@@ -344,8 +394,10 @@ class _CondBuilder:
         return self._test(meta, c[0], "true", [])
 
 
-def parse_condition(text: str, locate: Locate) -> Cond:
-    tree = _parse("condition", text)
+_VALUE_KINDS = {"NAME": "name", "INT": "int", "DATE": "date", "TIME": "time"}
+
+
+def _cond_from_tree(tree: Tree[Token], locate: Locate) -> Cond:
     try:
         result = _CondBuilder(_Span(locate)).transform(tree)
     except (TypeError, IndexError, AttributeError) as e:  # pragma: no cover - every rule has its method
@@ -353,10 +405,262 @@ def parse_condition(text: str, locate: Locate) -> Cond:
     if isinstance(result, Token):  # a lone NAME comes back untransformed from `?atom`
         sp = _Span(locate)
         return Test(str(result), sp.tok(result), "true", (), sp.tok(result))
-    return result
+    return result  # type: ignore[no-any-return]
+
+
+# -- condition shapes ----------------------------------------------------------------------------
+#
+# A shape is the parse tree of a condition with every token replaced by its index in the token
+# list and every position (a rule's meta) by the indices of its first and last token: the same
+# AST `_CondBuilder` builds, for any condition lexed into the same token types. Shapes:
+#   (_LOGIC, cls, first, last, children)   Or / And
+#   (_NOT, first, last, child)
+#   (_ALWAYS, first, last)
+#   (_TEST, first, last, name, op, op_token, values)   op None: the text of token op_token (<, >=…)
+#   (_LONE, index)                         a lone NAME
+# first = -1 marks an empty meta (no position: the start of the string).
+
+_Tok = tuple[str, str, int, int]  # type, text, start, end (offsets in the string)
+_LOGIC, _NOT, _ALWAYS, _TEST, _LONE = range(5)
+_TEST_OPS: dict[str, tuple[str | None, str]] = {  # rule → (op, what follows the name)
+    "is_": ("is", "value"), "is_not": ("is not", "value"), "has": ("has", "value"),
+    "in_set": ("in", "set"), "not_in_set": ("not in", "set"), "has_any": ("has any", "set"),
+    "has_all": ("has all", "set"), "has_none": ("has none", "set"),
+    "in_range": ("range", "range"), "not_in_range": ("not range", "range"),
+    "compare": (None, "compare"), "truthy": ("true", "none"),
+}
+
+
+class _NoShape(Exception):
+    """A tree the shapes do not describe: it is built from Lark's tree, as it always was."""
+
+
+def _shape(tree: Tree[Token] | Token, starts: dict[int, int], ends: dict[int, int]) -> Any:
+    if isinstance(tree, Token):
+        raise _NoShape
+    data = str(tree.data)
+    meta = tree.meta
+    if getattr(meta, "empty", True):
+        first = last = -1
+    else:
+        first, last = starts[meta.start_pos], ends[meta.end_pos]
+    kids = tree.children
+    if data in ("or_", "and_"):
+        return (_LOGIC, Or if data == "or_" else And, first, last, tuple(_shape(k, starts, ends) for k in kids))
+    if data == "not_":
+        return (_NOT, first, last, _shape(kids[0], starts, ends))
+    if data == "always":
+        return (_ALWAYS, first, last)
+    rule = _TEST_OPS.get(data)
+    if rule is None or not kids or not isinstance(kids[0], Token):
+        raise _NoShape
+    op, form = rule
+    name = starts[kids[0].start_pos or 0]
+    op_token = -1
+    values: list[Token | Tree[Token]]
+    if form == "value":
+        values = [kids[1]]
+    elif form == "range":
+        values = [kids[1], kids[2]]
+    elif form == "compare":
+        if not isinstance(kids[1], Token):
+            raise _NoShape
+        op_token = starts[kids[1].start_pos or 0]
+        values = [kids[2]]
+    elif form == "set":
+        vset = kids[1]
+        if not isinstance(vset, Tree) or str(vset.data) != "value_set":  # the rule with no method
+            raise _NoShape
+        values = list(vset.children)
+    else:
+        values = []
+    if not all(isinstance(v, Token) and v.type in _VALUE_KINDS for v in values):
+        raise _NoShape
+    return (_TEST, first, last, name, op, op_token, tuple(starts[v.start_pos or 0] for v in values))  # type: ignore[union-attr]
+
+
+def _build(shape: Any, toks: list[_Tok], locate: Locate) -> Cond:
+    kind = shape[0]
+    if kind == _TEST:
+        _, first, last, name, op, op_token, values = shape
+        ntype, ntext, nstart, _ = toks[name]
+        vals = []
+        for i in values:
+            vtype, vtext, vstart, _ = toks[i]
+            vals.append(Value(_VALUE_KINDS[vtype], vtext, locate(vstart, len(vtext))))
+        return Test(ntext, locate(nstart, len(ntext)), op if op is not None else toks[op_token][1], tuple(vals),
+                    _meta_span(first, last, toks, locate))
+    if kind == _LOGIC:
+        _, cls, first, last, kids = shape
+        return cls(tuple(_build(k, toks, locate) for k in kids), _meta_span(first, last, toks, locate))  # type: ignore[no-any-return]
+    if kind == _NOT:
+        _, first, last, kid = shape
+        return Not(_build(kid, toks, locate), _meta_span(first, last, toks, locate))
+    if kind == _ALWAYS:
+        return Always(_meta_span(shape[1], shape[2], toks, locate))
+    _, i = shape  # _LONE
+    span = locate(toks[i][2], len(toks[i][1]))
+    return Test(toks[i][1], span, "true", (), span)
+
+
+def _meta_span(first: int, last: int, toks: list[_Tok], locate: Locate) -> Span:
+    if first < 0:
+        return locate(0, 1)
+    start = toks[first][2]
+    return locate(start, max(1, toks[last][3] - start))
+
+
+def _shape_of(tree: Tree[Token] | Token, toks: list[_Tok]) -> Any:
+    """The shape of Lark's `tree` for the condition lexed into `toks`; None when it has none."""
+    starts = {t[2]: i for i, t in enumerate(toks)}
+    ends = {t[3]: i for i, t in enumerate(toks)}
+    try:
+        if isinstance(tree, Token):
+            return (_LONE, starts[tree.start_pos or 0])
+        return _shape(tree, starts, ends)
+    except (_NoShape, KeyError, IndexError):
+        return None
+
+
+@cache
+def _condition_lexer() -> Any:
+    """What the condition grammar's (basic) lexer matches with: its terminals' regular expression(s),
+    the keyword check on names, and the ignored terminals. None when Lark's lexer is not one we can
+    read like that: then every condition goes through Lark alone."""
+    from lark.lexer import BasicLexer, UnlessCallback
+
+    lexer = getattr(getattr(parser("condition"), "parser", None), "lexer", None)
+    if not isinstance(lexer, BasicLexer) or lexer.user_callbacks:
+        return None
+    scanner = lexer.scanner  # built on first use, with the callbacks
+    keywords = {}
+    for name, callback in lexer.callback.items():
+        if not isinstance(callback, UnlessCallback):
+            return None
+        keywords[str(name)] = callback.scanner.fullmatch  # a name that is a keyword takes its type
+    return tuple(scanner._mres), keywords, frozenset(str(t) for t in lexer.ignore_types)
+
+
+def _lex_condition(text: str, words: dict[str, str]) -> list[_Tok] | None:
+    """The tokens Lark's basic lexer gives for `text`, as (type, text, start, end): the same
+    regular expressions tried the same way, without a Token object and a line count per token.
+    None when the text does not lex (Lark then reports the error) or the lexer is not readable.
+    `words` remembers which type each name text takes (its own, or a keyword's)."""
+    lexer = _condition_lexer()
+    if lexer is None:
+        return None
+    mres, keywords, ignore = lexer
+    out: list[_Tok] = []
+    pos = 0
+    if len(mres) == 1 and len(keywords) == 1:  # one expression for all terminals, one that keywords share
+        (named, keyword), = keywords.items()
+        # each search from the last token's end finds the match `match` finds there, or a gap
+        for m in mres[0].finditer(text):
+            if m.start() != pos:  # a character no terminal matches
+                return None
+            type_, end = m.lastgroup, m.end()
+            if type_ not in ignore:
+                value = m.group()
+                if type_ == named:
+                    known = words.get(value)
+                    if known is None:
+                        known = words[value] = keyword(value) or type_  # type: ignore[assignment]
+                    type_ = known
+                out.append((type_, value, pos, end))  # type: ignore[arg-type]
+            pos = end
+        return out if pos == len(text) else None
+    n = len(text)
+    while pos < n:
+        for mre in mres:
+            m = mre.match(text, pos)
+            if m:
+                break
+        else:
+            return None
+        value = m.group(0)
+        type_ = m.lastgroup
+        end = pos + len(value)
+        if type_ not in ignore:
+            check = keywords.get(type_)  # type: ignore[arg-type]
+            if check is not None:
+                type_ = check(value) or type_
+            out.append((type_, value, pos, end))  # type: ignore[arg-type]
+        pos = end
+    return out
+
+
+def _feed(toks: list[_Tok], text: str) -> Tree[Token]:
+    """Lark's parse of the condition `text`, lexed into `toks`: Lark's LALR parser and tree builder
+    fed the tokens its lexer would give. An error is Lark's own parse's, in plain words."""
+    lines = "\n" in text
+    try:
+        ip = parser("condition").parse_interactive()
+        last: Token | None = None
+        for type_, value, start, end in toks:
+            if lines:
+                line, column = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+                end_line, end_column = text.count("\n", 0, end) + 1, end - text.rfind("\n", 0, end)
+            else:
+                line, column, end_line, end_column = 1, start + 1, 1, end + 1
+            last = Token(type_, value, start, line, column, end_line, end_column, end)
+            ip.feed_token(last)
+        return ip.feed_eof(last)  # type: ignore[no-any-return]
+    except UnexpectedInput:
+        return _lark_parse("condition", text)
+
+
+def parse_condition(text: str, locate: Locate) -> Cond:
+    memo = _MEMO.get()
+    if memo is None:
+        memo = _Memo()
+    known = memo.conditions.get(text)
+    if known is None:
+        try:
+            known = memo.conditions[text] = _condition_shape(text, memo)
+        except ExprError as e:
+            memo.conditions[text] = e
+            raise
+    if isinstance(known, ExprError):
+        raise _again(known)
+    shape, toks = known
+    if shape is None:  # no shape: Lark's tree, built as it always was
+        return _cond_from_tree(toks, locate)
+    return _build(shape, toks, locate)
+
+
+def _condition_shape(text: str, memo: _Memo) -> tuple[Any, Any]:
+    """(shape, tokens) of a condition, or (None, Lark's tree) when it has no shape."""
+    _check_limits(text)
+    toks = _lex_condition(text, memo.words)
+    if toks is None:  # Lark reports the error in plain words (or reads a text our lexing does not)
+        return None, _lark_parse("condition", text)
+    key = tuple(t[0] for t in toks)
+    if key in memo.shapes:
+        shape = memo.shapes[key]
+        return (shape, toks) if shape is not None else (None, _feed(toks, text))
+    tree = _feed(toks, text)
+    shape = memo.shapes[key] = _shape_of(tree, toks)
+    return (shape, toks) if shape is not None else (None, tree)
 
 
 def parse_outcome(text: str, locate: Locate) -> Outcome:
+    memo = _MEMO.get()
+    known = memo.outcomes.get(text) if memo is not None else None
+    if known is None:
+        try:
+            known = _outcome_tree(text)
+        except ExprError as e:
+            if memo is not None:
+                memo.outcomes[text] = e
+            raise
+        if memo is not None:
+            memo.outcomes[text] = known
+    if isinstance(known, ExprError):
+        raise _again(known)
+    return _outcome(known, _Span(locate))
+
+
+def _outcome_tree(text: str) -> Tree[Token]:
     stripped = text.strip()
     first = stripped.split(None, 1)[0] if stripped else ""
     if first and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", first) and first not in ACTIONS:
@@ -365,8 +669,7 @@ def parse_outcome(text: str, locate: Locate) -> Outcome:
         raise ExprError(f"unknown action `{first}`", offset, length=len(first),
                         hint=f"did you mean `{near}`?" if near else
                         "an outcome starts with book, validate, callback, redirect, refuse or transfer")
-    tree = _parse("outcome", text)
-    return _outcome(tree, _Span(locate))
+    return _parse("outcome", text)
 
 
 def _unquote(s: str) -> str:
