@@ -397,6 +397,8 @@ class _Engine:
         self.internal = _compile(rules)
         self.resets = tuple(_resets(self.internal, i) for i in range(len(self.internal)))
         self.cache: dict[tuple[date, HolidayCalendar], tuple[tuple[int, int], ...]] = {}
+        # the open stretches of the days a same set of rules applies to (few sets: one per kind of day)
+        self.by_rules: dict[tuple[int, ...], tuple[tuple[int, int], ...]] = {}
         self.undone: list[tuple[int, int]] | None = None
 
     def matches(self, r: _Internal, day: date, cal: HolidayCalendar) -> bool:
@@ -418,7 +420,14 @@ class _Engine:
         if hit is None:
             if len(self.cache) > 8192:  # the slot search walks forward in time; old days are not asked again
                 self.cache.clear()
-            hit = self.cache[key] = _open_minutes(self.matching(day, cal))
+            chosen = self.matching(day, cal)
+            rules = tuple(map(id, chosen))  # the engine's own rules: their ids stay theirs
+            hit = self.by_rules.get(rules)
+            if hit is None:
+                if len(self.by_rules) > 4096:
+                    self.by_rules.clear()
+                hit = self.by_rules[rules] = _open_minutes(chosen)
+            self.cache[key] = hit
         return hit
 
 

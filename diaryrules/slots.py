@@ -46,6 +46,7 @@ __all__ = [
     "explain_slot",
     "find_slots",
     "free_stretches",
+    "has_free_time",
     "overlaps",
     "slots_command",
     "window_stretches",
@@ -202,8 +203,12 @@ def _wall(zone: tzinfo, day: date, minute: int) -> int:
     ambiguous time; for a time in the spring gap, the instant the clocks jump (so an interval never
     covers time that does not exist)."""
     naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
-    first = _minutes(naive.replace(tzinfo=zone))
-    if _moment(first, zone).replace(tzinfo=None) == naive:
+    first = (naive.replace(tzinfo=zone) - _EPOCH) // _MINUTE  # as _minutes, without the UTC datetime
+    try:
+        back = datetime.fromtimestamp(first * 60, zone)  # as _moment, a third of the time
+    except (OverflowError, OSError, ValueError):  # a platform without times before 1970
+        back = _moment(first, zone)
+    if back.replace(tzinfo=None) == naive:
         return first
     low, high = _minutes(naive.replace(tzinfo=zone, fold=1)), first
     if low > high:
@@ -290,6 +295,43 @@ def _subtract(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interva
     return out
 
 
+def _subtract_few(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval]:
+    """`_subtract(base, cut)` (both sorted and merged) for a long base and few cuts: the base
+    intervals no cut meets are copied a run at a time, found by bisection, not one by one."""
+    out: list[Interval] = []
+    i, n = 0, len(base)
+    head: int | None = None  # the start of what is left of base[i] when a cut took its beginning
+    for a, b in cut:
+        if i >= n:
+            break
+        j = bisect_right(base, (a, float("inf")), i) - 1  # the last base interval starting at or before a
+        if j < i or base[j][1] <= a:
+            j += 1
+        if j > i:  # base[i:j] end at or before a: untouched
+            if head is not None:
+                out.append((head, base[i][1]))
+                i, head = i + 1, None
+            out.extend(base[i:j])
+            i = j
+        while i < n:
+            s = base[i][0] if head is None else head
+            e = base[i][1]
+            if s >= b:
+                break
+            if s < a:
+                out.append((s, a))
+            if e > b:
+                head = b
+                break
+            i, head = i + 1, None
+    if i < n:
+        if head is not None:
+            out.append((head, base[i][1]))
+            i += 1
+        out.extend(base[i:])
+    return out
+
+
 def _intersect(x: Sequence[Interval], y: Sequence[Interval]) -> list[Interval]:
     out: list[Interval] = []
     i = j = 0
@@ -301,6 +343,25 @@ def _intersect(x: Sequence[Interval], y: Sequence[Interval]) -> list[Interval]:
             i += 1
         else:
             j += 1
+    return out
+
+
+def _clip(intervals: Sequence[Interval], lo: int, hi: int) -> list[Interval]:
+    """`_intersect(intervals, [(lo, hi)])` for sorted, merged intervals, by bisection."""
+    if lo >= hi:
+        return []
+    i = bisect_right(intervals, (lo, float("inf"))) - 1
+    if i < 0 or intervals[i][1] <= lo:
+        i += 1
+    j = bisect_right(intervals, (hi, float("-inf")))  # the intervals from j on start at or after hi
+    out = list(intervals[i:j])
+    if out:
+        a, b = out[0]
+        if a < lo:
+            out[0] = (lo, b)
+        a, b = out[-1]
+        if b > hi:
+            out[-1] = (a, hi)
     return out
 
 
@@ -355,9 +416,8 @@ class _Time:
             hit = self._ph[day] = bool(self._ask(lambda: self.cal.is_public_holiday(day), False))
         return hit
 
-    def expr_day(self, expr: Any, day: date) -> list[Interval]:
-        """The open time of an hours expression on a local day, in UTC minutes (do not modify it);
-        computed once per day for all the equal expressions (practitioners often share hours)."""
+    def number(self, expr: Any) -> int:
+        """The expression's number: equal expressions share one."""
         number = self._numbers.get(id(expr))
         if number is None:
             try:
@@ -366,6 +426,14 @@ class _Time:
                 number = len(self._numbers)
             self._numbers[id(expr)] = number
             self._alive.append(expr)
+        return number
+
+    def expr_day(self, expr: Any, day: date) -> list[Interval]:
+        """The open time of an hours expression on a local day, in UTC minutes (do not modify it);
+        computed once per day for all the equal expressions (practitioners often share hours)."""
+        number = self._numbers.get(id(expr))
+        if number is None:
+            number = self.number(expr)
         key = (number, day)
         found = self._spans.get(key)
         if found is None:
@@ -476,35 +544,154 @@ def period(today: date, days: int) -> tuple[date, date]:
 Stretch = tuple[datetime, datetime]
 
 
+class _LintTime:
+    """The linter's time questions (DR202–DR206) about one practice, answered leniently (a day the
+    holiday calendar cannot answer for is skipped) and remembered: the checks ask about the same
+    practitioners, sites and periods over and over, and practitioners share their hours
+    expressions, so each expression's time over a period is computed once and shared.
+
+    Everything here is computed in UTC minutes; the datetimes of a stretch are made once per minute
+    (practitioners with the same hours share their stretches' ends). It holds the practice's data
+    only, never a request's."""
+
+    def __init__(self, practice: Practice) -> None:
+        self.practice = practice
+        self.time = _Time(practice, lenient=True)
+        self.zone = self.time.zone
+        # (expression number, every_weeks, from_date, holidays removed, first, last) → intervals
+        self._exprs: dict[tuple[Any, ...], list[Interval]] = {}
+        self._holidays: dict[tuple[date, date], list[Interval]] = {}
+        self._absences: dict[str, list[Interval]] = {}
+        self._protected: dict[tuple[tuple[int, ...], date, date], list[Interval]] = {}
+        self._free: dict[tuple[Any, ...], tuple[Interval, ...]] = {}
+        self._stretches: dict[tuple[Any, ...], tuple[Stretch, ...]] = {}
+        self._days: dict[tuple[date, date], list[date]] = {}
+        self._moments: _Moments = _Moments(self.zone)
+
+    def days(self, first: date, last: date) -> list[date]:
+        found = self._days.get((first, last))
+        if found is None:
+            found = self._days[(first, last)] = _days(first, last)
+        return found
+
+    def span(self, first: date, last: date) -> Interval:
+        return self.time.day_span(first)[0], self.time.day_span(last)[1]
+
+    def expr(self, expr: Any, first: date, last: date, holidays: bool = False,
+             every: tuple[int | None, date | None] = (None, None)) -> list[Interval]:
+        """The time of an hours expression from `first` to `last` (do not modify it): only the weeks of
+        a window's rhythm `every`; public holidays removed with `holidays` (as `_Time.hours` does)."""
+        key = (self.time.number(expr), *every, holidays, first, last)
+        found = self._exprs.get(key)
+        if found is None:
+            if holidays:
+                found = _subtract_few(self.expr(expr, first, last, False, every), self.holidays(first, last))
+            else:
+                from .hours import every_weeks_matches
+
+                weeks, since = every
+                parts: list[Interval] = []
+                for d in self.days(first, last):
+                    if weeks and since and not every_weeks_matches(d, weeks, since):
+                        continue
+                    parts.extend(self.time.expr_day(expr, d))
+                found = _union(parts)
+            self._exprs[key] = found
+        return found
+
+    def window(self, w: Window, first: date, last: date) -> list[Interval]:
+        """`_Time.window` over the days from `first` to `last` (do not modify it)."""
+        return self.expr(w.expr, first, last, False, (w.every_weeks, w.from_date))
+
+    def holidays(self, first: date, last: date) -> list[Interval]:
+        found = self._holidays.get((first, last))
+        if found is None:
+            time = self.time
+            found = self._holidays[(first, last)] = _union(
+                time.day_span(d) for d in self.days(first, last) if time.is_holiday(d))
+        return found
+
+    def absences(self, p: Practitioner) -> list[Interval]:
+        found = self._absences.get(p.id)
+        if found is None:
+            found = self._absences[p.id] = self.time.absences(p)
+        return found
+
+    def protected(self, p: Practitioner, first: date, last: date) -> list[Interval]:
+        which = tuple(i for i, pr in enumerate(self.practice.protected)
+                      if pr.practitioners is None or p.id in pr.practitioners)
+        key = (which, first, last)
+        found = self._protected.get(key)
+        if found is None:
+            parts: list[Interval] = []
+            for i in which:
+                parts.extend(self.window(self.practice.protected[i].window, first, last))
+            found = self._protected[key] = _union(parts)
+        return found
+
+    def free(self, practitioner: str, sites: tuple[str | None, ...], first: date, last: date,
+             hours_only: bool) -> tuple[Interval, ...]:
+        """What `free_stretches` answers, in UTC minutes. The union over the sites of each site's
+        hours − holidays − absences − protected time is the union of the hours that apply at any of
+        the sites, less the same: each set of intervals is computed once."""
+        key = (practitioner, sites, first, last, hours_only)
+        found = self._free.get(key)
+        if found is None:
+            p = self.practice.practitioners[practitioner]
+            holidays = not hours_only and self.time.holidays_close
+            pieces = [self.expr(h.expr, first, last, holidays and not h.expr.uses_public_holidays)
+                      for h in p.hours if (h.site is None and bool(sites)) or h.site in sites]
+            union = pieces[0] if len(pieces) == 1 else _union(x for piece in pieces for x in piece)
+            if not hours_only:
+                union = _subtract_few(_subtract_few(union, self.absences(p)), self.protected(p, first, last))
+            found = self._free[key] = tuple(_clip(union, *self.span(first, last)))
+        return found
+
+    def stretches(self, spans: Sequence[Interval]) -> tuple[Stretch, ...]:
+        moments = self._moments
+        return tuple((moments[a], moments[b]) for a, b in spans)
+
+    def free_stretches(self, practitioner: str, sites: tuple[str | None, ...], first: date, last: date,
+                       hours_only: bool) -> tuple[Stretch, ...]:
+        key = (practitioner, sites, first, last, hours_only)
+        found = self._stretches.get(key)
+        if found is None:
+            found = self._stretches[key] = self.stretches(self.free(practitioner, sites, first, last, hours_only))
+        return found
+
+
+_LINT_TIME: list[_LintTime] = []  # the one practice's: the CLI and the API lint one practice at a time
+
+
+def _lint_time(practice: Practice) -> _LintTime:
+    """The practice's `_LintTime`, made once per Practice object (checked by identity; the one of
+    the previous practice is dropped)."""
+    if _LINT_TIME and _LINT_TIME[0].practice is practice:
+        return _LINT_TIME[0]
+    lt = _LintTime(practice)
+    _LINT_TIME[:] = [lt]
+    return lt
+
+
 def free_stretches(practice: Practice, practitioner: str, sites: Sequence[str | None], first: date,
                    last: date, *, hours_only: bool = False) -> list[Stretch]:
     """Continuous stretches of time the practitioner could be booked at any of `sites` between local
     midnight of `first` and the end of `last`: hours − public holidays − absences − protected time
     (only the hours with `hours_only`). For the linter: days the holiday calendar cannot answer for
     are skipped."""
-    return list(_free_stretches(practice, practitioner, tuple(sites), first, last, hours_only))
+    return list(_lint_time(practice).free_stretches(practitioner, tuple(sites), first, last, hours_only))
 
 
-@functools.lru_cache(maxsize=256)
-def _free_stretches(practice: Practice, practitioner: str, sites: tuple[str | None, ...], first: date,
-                    last: date, hours_only: bool) -> tuple[Stretch, ...]:
-    time = _Time(practice, lenient=True)
-    p = practice.practitioners[practitioner]
-    days = _days(first, last)
-    parts: list[Interval] = []
-    for site in sites:
-        parts.extend(time.hours(p, site, days, holidays=False) if hours_only else time.free(p, site, days))
-    lo, hi = time.day_span(first)[0], time.day_span(last)[1]
-    zone = time.zone
-    return tuple((_moment(a, zone), _moment(b, zone)) for a, b in _intersect(_union(parts), [(lo, hi)]))
+def has_free_time(practice: Practice, practitioner: str, sites: Sequence[str | None], first: date,
+                  last: date, *, hours_only: bool = False) -> bool:
+    """Whether `free_stretches` finds any stretch (without making its datetimes)."""
+    return bool(_lint_time(practice).free(practitioner, tuple(sites), first, last, hours_only))
 
 
 def window_stretches(practice: Practice, window: Window, first: date, last: date) -> list[Stretch]:
     """The times a window (with its rhythm) covers between `first` and the end of `last` (lenient)."""
-    time = _Time(practice, lenient=True)
-    lo, hi = time.day_span(first)[0], time.day_span(last)[1]
-    spans = _intersect(time.window(window, _days(first, last)), [(lo, hi)])
-    return [(_moment(a, time.zone), _moment(b, time.zone)) for a, b in spans]
+    lt = _lint_time(practice)
+    return list(lt.stretches(_clip(lt.window(window, first, last), *lt.span(first, last))))
 
 
 def overlaps(x: Sequence[Stretch], y: Sequence[Stretch]) -> bool:

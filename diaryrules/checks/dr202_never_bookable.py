@@ -31,7 +31,7 @@ SUMMARY = "reason that can never be booked"
 
 
 def check(ctx: Any) -> Iterator[Diagnostic]:
-    from ..slots import YEAR_DAYS, free_stretches, period, reason_practitioners, reason_sites, works_at
+    from ..slots import YEAR_DAYS, has_free_time, period, reason_practitioners, reason_sites, works_at
 
     practice = ctx.practice
     first, last = period(ctx.today, YEAR_DAYS)
@@ -50,7 +50,7 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
                              f"{'s' if len(prs) == 1 else ''} at {where}",
                              hint="book it at a site where they have hours, or give them hours there")
             continue
-        if not any(free_stretches(practice, p, sites, first, last) for p in working):
+        if not any(has_free_time(practice, p, sites, first, last) for p in working):
             verb = "has" if len(working) == 1 else "have"
             yield Diagnostic(CODE, r.span, f"`{r.id}` can never be booked: {', '.join(working)} {verb} "
                              f"no open time from {first.isoformat()} to {last.isoformat()}",

@@ -28,7 +28,7 @@ SUMMARY = "practitioner with no bookable time in the next 12 weeks"
 
 
 def check(ctx: Any) -> Iterator[Diagnostic]:
-    from ..slots import WEEKS_DAYS, free_stretches, period, practitioner_sites
+    from ..slots import WEEKS_DAYS, has_free_time, period, practitioner_sites
 
     practice = ctx.practice
     first, last = period(ctx.today, WEEKS_DAYS)
@@ -39,7 +39,7 @@ def check(ctx: Any) -> Iterator[Diagnostic]:
                              f"{first.isoformat()} to {last.isoformat()}",
                              hint='give them hours, e.g. `hours: "Mo-Fr 09:00-17:00"`')
             continue
-        if free_stretches(practice, p.id, sites, first, last):
+        if has_free_time(practice, p.id, sites, first, last):
             continue
         hint = "check their hours, absences and protected windows"
         if any(a.end.date() > last and a.start.date() <= first for a in p.absences):
