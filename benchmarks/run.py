@@ -247,7 +247,8 @@ def _hwm_kib() -> int:
 def run_lint(path: Path, timeout: float) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "benchmarks.run", "--lint-child", str(path), LINT_TODAY.isoformat()]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_child_env())
     timed_out = False
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -913,6 +914,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "zen_missing": zen_missing,
         "zen_version": zen_peer.version(),
     }
+    # the package's byte-code, as an installed copy has it (pip compiles on install): the lint
+    # and command-line children then measure the tool, not Python compiling its sources
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "diaryrules"), str(ROOT / "benchmarks")],
+                   cwd=ROOT, env=_child_env(), check=False, capture_output=True)
     sizes = []
     with tempfile.TemporaryDirectory(prefix="diaryrules-bench-") as d:
         for n in plan.sizes:
