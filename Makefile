@@ -19,11 +19,12 @@ demo: $(STAMP)
 	$(BIN)/diaryrules query examples/maison-de-sante.diary.yaml reason=renewal patient=known symptoms= --at 2026-12-01T10:00
 	$(BIN)/diaryrules slots examples/maison-de-sante.diary.yaml reason=renewal patient=known symptoms= --at 2026-12-01T10:00 --limit 6
 
-# Node's opening_hours peer for the differential hours tests; skipped quietly when Node is absent.
+# Node's opening_hours peer for the differential hours tests (tests/test_hours_peer.py). Without npm the
+# rest of the suite still runs, and the tests that need the peer fail saying how to install it.
 peers:
 	@if command -v npm >/dev/null 2>&1; then \
 		cd tests/peers && test -f package-lock.json && npm ci --silent --no-audit --no-fund >/dev/null; \
-	else echo "npm not found: the opening_hours.js differential test will not run"; fi
+	else echo "npm not found: install Node.js and npm, or the opening_hours.js differential tests will fail"; fi
 
 lint-code: $(STAMP)
 	$(BIN)/ruff check diaryrules tests benchmarks
