@@ -464,17 +464,11 @@ class CompiledPractice:
         return rows, leaves
 
     @cached_property
-    def outcome_said(self) -> list[tuple[int, bool, dict[str, Any]]]:
-        """Per rule: a number for what its outcome says (equal for rules that say the same),
-        whether it books, and the fields of a decision that are the rule's own."""
+    def outcome_said(self) -> list[tuple[int, bool]]:
+        """Per rule: a number for what its outcome says (equal for rules that say the same), and
+        whether it books."""
         numbers: dict[tuple[Any, ...], int] = {}
-        out: list[tuple[int, bool, dict[str, Any]]] = []
-        for r in self.rules:
-            patch: dict[str, Any] = {"rule": r.id, "tier": r.tier, "outcome": r.outcome}
-            if r.say:
-                patch["say"] = (r.say,)
-            out.append((numbers.setdefault(r.outcome.said(), len(numbers)), r.outcome.books(), patch))
-        return out
+        return [(numbers.setdefault(r.outcome.said(), len(numbers)), r.outcome.books()) for r in self.rules]
 
     @cached_property
     def attribute_names(self) -> frozenset[str]:

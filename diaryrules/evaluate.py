@@ -205,8 +205,8 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
         if i is None or decides is None:  # no rule decides: both None
             return _finish(cp, req, ld, trail)
         # what the outcome says depends on what it says (rules often say the same) and, when it
-        # books, on three request values: built once for them; the rule's own part is added here
-        said, books, patch = cp.outcome_said[i]
+        # books, on three request values: built once for them; `_for_rule` adds the rule's own fields
+        said, books = cp.outcome_said[i]
         reason = values.get("reason")
         if books:
             if reason is None:
@@ -214,24 +214,14 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
             pkey: Any = (said, reason, values.get("practitioner"), values.get("site"))
         else:
             pkey = said
+        rule = cp.rules[i]
         part = cp.outcome_parts.get(pkey)
         if part is None:
             if len(cp.outcome_parts) > 100_000:  # bounded: a long-running process answers in constant memory
                 cp.outcome_parts.clear()
-            part = cp.outcome_parts[pkey] = _outcome_part(cp.practice, cp.rules[i].outcome, req)
+            part = cp.outcome_parts[pkey] = _outcome_part(cp.practice, rule.outcome, req)
         step(decides)
-        out: Decision = object.__new__(Decision)  # `replace` without its __init__: see `_for_rule`
-        d = out.__dict__
-        d.update(part.__dict__)
-        d.update(patch)
-        d["reason"], d["ambiguous"], d["trail"] = reason, ambiguous, (*trail, *part.trail)
-        if part.say and "say" in patch:
-            d["say"] = (*patch["say"], *part.say)
-        if part.fallback is not None:
-            rule = cp.rules[i]
-            assert rule.outcome.fallback is not None
-            d["fallback"] = _for_rule(part.fallback, rule, rule.outcome.fallback, reason, (), ())
-        return out
+        return _for_rule(part, rule, rule.outcome, reason, trail, ambiguous)
     # some attribute not given: the matched-set walk says whether one that matters was met
     key = _matched_key(cp, req)
     if key is not None:
@@ -325,10 +315,10 @@ def _with_outcome(cp: CompiledPractice, req: Request, ld: LeafDecision, steps: t
 def outcome_decision(practice: Practice, rule: Rule, o: Outcome, req: Request, trail: Sequence[str],
                      ambiguous: tuple[str, ...] = ()) -> Decision:
     """What rule `rule` with outcome `o` decides for the request, after `trail`."""
-    return _for_rule(_outcome_part(practice, o, req), rule, o, req.values.get("reason"), tuple(trail), ambiguous)
+    return _for_rule(_outcome_part(practice, o, req), rule, o, req.values.get("reason"), trail, ambiguous)
 
 
-def _for_rule(part: Decision, rule: Rule, o: Outcome, reason_id: Any, trail: tuple[str, ...],
+def _for_rule(part: Decision, rule: Rule, o: Outcome, reason_id: Any, trail: Sequence[str],
               ambiguous: tuple[str, ...]) -> Decision:
     """`part` (from `_outcome_part`) as rule `rule` says it: its id, tier, `say` and outcome."""
     out: Decision = object.__new__(Decision)  # `replace` without its __init__: this is per call
