@@ -48,13 +48,8 @@ class Analysis:
     # and the answer diagram (`CompiledPractice.answer_root`, the same diagram with each leaf
     # mapped to its answer) has only one leaf per distinct answer: what is true of every leaf is
     # asked of one representative leaf per answer, and the matched-set leaves themselves are
-    # walked only where a finding needs them (in id order, as the simple scan below would).
-    @cached_property
-    def leaves(self) -> list[int]:
-        """Every reachable leaf of the matched-set diagram, in a stable order."""
-        dg = self.dg
-        return sorted(n for n in dg.reachable(self.cp.root) if dg.is_leaf(n))
-
+    # walked only where a finding needs them, in id order (tests/test_checks_fast.py keeps the
+    # simple scan of every leaf that they are compared with).
     def matched(self, leaf: int) -> frozenset[int]:
         cache = self._matched_cache
         hit = cache.get(leaf)
@@ -66,21 +61,8 @@ class Analysis:
     def _matched_cache(self) -> dict[int, frozenset[int]]:
         return {}
 
-    @cached_property
-    def leaves_by_rule(self) -> dict[int, list[int]]:
-        """Rule index → the leaves where it matches (the whole index: `leaves_matching` gives one
-        rule's leaves without scanning every leaf)."""
-        out: dict[int, list[int]] = {}
-        for leaf in self.leaves:
-            for i in self.matched(leaf):
-                out.setdefault(i, []).append(leaf)
-        return out
-
     def decision(self, leaf: int) -> LeafDecision:
         return self.cp.leaf_decision(self.dg.value[leaf])
-
-    def realizable_leaves(self) -> list[int]:
-        return [leaf for leaf in self.leaves if self.witness_to(self.cp.root, leaf) is not None]
 
     @cached_property
     def answers(self) -> dict[int, tuple[int, LeafDecision]]:
@@ -167,7 +149,7 @@ class Analysis:
         return [(leaf, self.decision(leaf)) for leaf in sorted(found)]
 
     def leaves_matching(self, rule_index: int) -> list[int]:
-        """The matched-set leaves where the rule matches, in leaf order (`leaves_by_rule[i]`):
+        """The matched-set leaves where the rule matches, in leaf (id) order:
         the diagram is walked together with the rule's condition, where it can hold."""
         dg = self.dg
         level, children, bottom, value = dg.level, dg.children, dg.bottom, dg.value
@@ -453,16 +435,6 @@ class Analysis:
     def duplicate_pairs(self) -> set[int]:
         """Every rule in a group of exact duplicates, the first included."""
         return {i for g in self._duplicate_groups for i in g}
-
-    @cached_property
-    def winners(self) -> dict[int, list[int]]:
-        """Rule index → the reachable, realizable leaves it decides."""
-        out: dict[int, list[int]] = {}
-        for leaf in self.leaves:
-            ld = self.decision(leaf)
-            if ld.rule is not None:
-                out.setdefault(ld.rule, []).append(leaf)
-        return out
 
     def satisfiable(self, rule_index: int) -> dict[str, Any] | None:
         root = self.cp.rule_roots[rule_index]

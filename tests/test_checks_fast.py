@@ -49,7 +49,32 @@ def files_with_calls(draw: Any) -> GenFile:
 
 
 class SimpleAnalysis(Analysis):
-    """The witnesses' walk done in full before the first is asked for."""
+    """The witnesses' walk done in full before the first is asked for, and every leaf scanned."""
+
+    @cached_property
+    def leaves(self) -> list[int]:
+        """Every reachable leaf of the matched-set diagram, in id order."""
+        dg = self.dg
+        return sorted(n for n in dg.reachable(self.cp.root) if dg.is_leaf(n))
+
+    @cached_property
+    def leaves_by_rule(self) -> dict[int, list[int]]:
+        """Rule index → the leaves where it matches."""
+        out: dict[int, list[int]] = {}
+        for leaf in self.leaves:
+            for i in self.matched(leaf):
+                out.setdefault(i, []).append(leaf)
+        return out
+
+    @cached_property
+    def winners(self) -> dict[int, list[int]]:
+        """Rule index → the leaves it decides."""
+        out: dict[int, list[int]] = {}
+        for leaf in self.leaves:
+            ld = self.decision(leaf)
+            if ld.rule is not None:
+                out.setdefault(ld.rule, []).append(leaf)
+        return out
 
     @cached_property
     def _full_parents(self) -> dict[int, tuple[int, int]]:
@@ -102,6 +127,7 @@ class Ctx:
 
 def simple_dr101(ctx: Ctx) -> Iterator[Diagnostic]:
     an = ctx.analysis
+    assert isinstance(an, SimpleAnalysis)
     groups: dict[frozenset[int], int] = {}
     for leaf in an.leaves:
         ld = an.decision(leaf)
@@ -133,6 +159,7 @@ def simple_dr101(ctx: Ctx) -> Iterator[Diagnostic]:
 
 def simple_dr103(ctx: Ctx) -> Iterator[Diagnostic]:
     an = ctx.analysis
+    assert isinstance(an, SimpleAnalysis)
     cp = ctx.compiled
     for i, r in enumerate(cp.rules):
         if i in an.duplicate_pairs or r.tier == "default" or i not in an.winners:
