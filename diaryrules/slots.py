@@ -295,43 +295,6 @@ def _subtract(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interva
     return out
 
 
-def _subtract_few(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval]:
-    """`_subtract(base, cut)` (both sorted and merged) for a long base and few cuts: the base
-    intervals no cut meets are copied a run at a time, found by bisection, not one by one."""
-    out: list[Interval] = []
-    i, n = 0, len(base)
-    head: int | None = None  # the start of what is left of base[i] when a cut took its beginning
-    for a, b in cut:
-        if i >= n:
-            break
-        j = bisect_right(base, (a, float("inf")), i) - 1  # the last base interval starting at or before a
-        if j < i or base[j][1] <= a:
-            j += 1
-        if j > i:  # base[i:j] end at or before a: untouched
-            if head is not None:
-                out.append((head, base[i][1]))
-                i, head = i + 1, None
-            out.extend(base[i:j])
-            i = j
-        while i < n:
-            s = base[i][0] if head is None else head
-            e = base[i][1]
-            if s >= b:
-                break
-            if s < a:
-                out.append((s, a))
-            if e > b:
-                head = b
-                break
-            i, head = i + 1, None
-    if i < n:
-        if head is not None:
-            out.append((head, base[i][1]))
-            i += 1
-        out.extend(base[i:])
-    return out
-
-
 def _intersect(x: Sequence[Interval], y: Sequence[Interval]) -> list[Interval]:
     out: list[Interval] = []
     i = j = 0
@@ -343,25 +306,6 @@ def _intersect(x: Sequence[Interval], y: Sequence[Interval]) -> list[Interval]:
             i += 1
         else:
             j += 1
-    return out
-
-
-def _clip(intervals: Sequence[Interval], lo: int, hi: int) -> list[Interval]:
-    """`_intersect(intervals, [(lo, hi)])` for sorted, merged intervals, by bisection."""
-    if lo >= hi:
-        return []
-    i = bisect_right(intervals, (lo, float("inf"))) - 1
-    if i < 0 or intervals[i][1] <= lo:
-        i += 1
-    j = bisect_right(intervals, (hi, float("-inf")))  # the intervals from j on start at or after hi
-    out = list(intervals[i:j])
-    if out:
-        a, b = out[0]
-        if a < lo:
-            out[0] = (lo, b)
-        a, b = out[-1]
-        if b > hi:
-            out[-1] = (a, hi)
     return out
 
 
@@ -585,7 +529,7 @@ class _LintTime:
         found = self._exprs.get(key)
         if found is None:
             if holidays:
-                found = _subtract_few(self.expr(expr, first, last, False, every), self.holidays(first, last))
+                found = _subtract(self.expr(expr, first, last, False, every), self.holidays(first, last))
             else:
                 from .hours import every_weeks_matches
 
@@ -643,8 +587,8 @@ class _LintTime:
                       for h in p.hours if (h.site is None and bool(sites)) or h.site in sites]
             union = pieces[0] if len(pieces) == 1 else _union(x for piece in pieces for x in piece)
             if not hours_only:
-                union = _subtract_few(_subtract_few(union, self.absences(p)), self.protected(p, first, last))
-            found = self._free[key] = tuple(_clip(union, *self.span(first, last)))
+                union = _subtract(_subtract(union, self.absences(p)), self.protected(p, first, last))
+            found = self._free[key] = tuple(_intersect(union, [self.span(first, last)]))
         return found
 
     def stretches(self, spans: Sequence[Interval]) -> tuple[Stretch, ...]:
@@ -691,7 +635,7 @@ def has_free_time(practice: Practice, practitioner: str, sites: Sequence[str | N
 def window_stretches(practice: Practice, window: Window, first: date, last: date) -> list[Stretch]:
     """The times a window (with its rhythm) covers between `first` and the end of `last` (lenient)."""
     lt = _lint_time(practice)
-    return list(lt.stretches(_clip(lt.window(window, first, last), *lt.span(first, last))))
+    return list(lt.stretches(_intersect(lt.window(window, first, last), [lt.span(first, last)])))
 
 
 def overlaps(x: Sequence[Stretch], y: Sequence[Stretch]) -> bool:
