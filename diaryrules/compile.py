@@ -397,6 +397,7 @@ class CompiledPractice:
     # answer node → its decision node: the decision diagram's walk follows the answer diagram's
     to_decision: dict[int, int] = field(default_factory=dict, repr=False)
     edge_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)  # trail_words: edge → step
+    walk: Any = field(default=None, repr=False, compare=False)  # decide's table (evaluate._walk_table), made on first use
 
     def leaf_decision(self, mask: int) -> LeafDecision:
         d = self.leaf_decisions.get(mask)
@@ -437,33 +438,6 @@ class CompiledPractice:
         return out
 
     @cached_property
-    def answer_rows(self) -> tuple[list[Any], dict[int, tuple[LeafDecision, str | None, tuple[str, ...]]]]:
-        """The answer diagram laid out for `decide`'s walk, made once from the file: per inner node
-        (attribute read, value → atom, child per atom, trail words per atom — "" where the answer
-        does not depend on the attribute there); per leaf, its decision, its "decides" words and
-        the ids of the rules tied with the one that decides."""
-        dg = self.diagram
-        rows: list[Any] = [None] * len(dg.level)
-        leaves: dict[int, tuple[LeafDecision, str | None, tuple[str, ...]]] = {}
-        walkers, texts, bottom = self.walkers, self.edge_texts, dg.bottom
-        for n in dg.reachable(self.answer_root):
-            level = dg.level[n]
-            if level == bottom:
-                _tag, rule, tied = dg.value[n]
-                ld = self.by_answer[(rule, tied)]
-                leaves[n] = (ld, decides_words(self.rules, ld) if ld.rule is not None else None,
-                             tuple(self.rules[i].id for i in ld.tied))
-                continue
-            name, atom_of = walkers[level]
-            kids = dg.children[n]
-            if self.dims[level].kind == "enum":
-                words = tuple(texts[(n, -1 - a)] for a in range(len(kids)))
-            else:
-                words = tuple(texts[(n, c)] for c in kids)
-            rows[n] = (name, atom_of, kids, words)
-        return rows, leaves
-
-    @cached_property
     def outcome_said(self) -> list[tuple[int, bool]]:
         """Per rule: a number for what its outcome says (equal for rules that say the same), and
         whether it books."""
@@ -478,8 +452,8 @@ class CompiledPractice:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("walkers", None)  # closures: rebuilt after loading from the cache
-        for made_by_decide in ("answer_rows", "outcome_said"):  # cheap to remake; keeps the entry the same
-            state.pop(made_by_decide, None)
+        state.pop("outcome_said", None)  # cheap to remake; keeps the entry the same
+        state["walk"] = None  # decide's table: made from the diagram on first use
         state["answers"] = {}
         state["outcome_parts"] = {}
         state["step_texts"] = {}

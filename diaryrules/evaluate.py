@@ -100,6 +100,7 @@ def _new_decision(action: str, **given: Any) -> Decision:
     return out
 
 
+_new_object, _set_field = object.__new__, object.__setattr__
 _TEMPLATE: dict[str, Any] = {f.name: None if f.default is MISSING else f.default for f in fields(Decision)}
 
 
@@ -190,24 +191,36 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
     if values.keys() >= cp.attribute_names:
         # complete: one walk of the answer diagram, its trail read off the edges taken (the
         # decision diagram is this diagram with coarser leaves, so its walk follows this one's)
-        rows, leaves = cp.answer_rows
-        n = cp.answer_root
+        row = cp.walk or _walk_table(cp)
         trail: list[str] = []
         step = trail.append
-        while (row := rows[n]) is not None:
-            name, atom_of, kids, words = row
+        while (name := row[0]) is not None:
+            _name, atom_of, kids, words = row
             a = atom_of(values[name])
             if t := words[a]:
                 step(t)
-            n = kids[a]
-        ld, decides, ambiguous = leaves[n]
+            row = kids[a]
+        _leaf, ld, decides, ambiguous, ready, asks = row
+        reason = values.get("reason")
+        fields = ready.get(reason)
+        if fields is not None:  # the leaf's answer for this reason, made with the table
+            asked, site = values.get("practitioner", "none"), values.get("site", "none")
+            if asks is _ASKS_IGNORED or (asked == "none" and site == "none"):
+                step(decides)
+                d = fields.copy()  # a copy of a dict is one block copy; filling an empty one is not
+                d["trail"] = tuple(trail)
+                out: Decision = _new_object(Decision)
+                _set_field(out, "__dict__", d)  # a frozen dataclass: without its __setattr__
+                return out
+            if asks is not None:
+                step(decides)
+                return _asked(cp.practice, fields, asks, trail, reason, asked, site)
         i = ld.rule
         if i is None or decides is None:  # no rule decides: both None
             return _finish(cp, req, ld, trail)
         # what the outcome says depends on what it says (rules often say the same) and, when it
         # books, on three request values: built once for them; `_for_rule` adds the rule's own fields
         said, books = cp.outcome_said[i]
-        reason = values.get("reason")
         if books:
             if reason is None:
                 return _finish(cp, req, ld, trail)
@@ -234,6 +247,119 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
             cp.answers.clear()
         cp.answers[key] = decision
     return decision
+
+
+def _asked(practice: Practice, fields: dict[str, Any], asks: tuple[Any, ...], trail: list[str], reason: Any,
+           asked: str, site: str) -> Decision:
+    """A leaf's answer for `reason` (`fields`) for a request that asks for a practitioner or a
+    site, when the outcome books: who, where, how long and which motif for what is asked."""
+    table, with_, at, minutes = asks
+    booked = table.get((reason, asked)) if table is not None and site == "none" else None
+    given, notes = booked if booked is not None else _booked(practice, reason, with_, at, asked, site)
+    d = fields.copy()
+    d.update(given)
+    if minutes is not None:  # the outcome's own duration, whoever takes it
+        d["duration"], d["durations"] = minutes, {}
+    d["trail"] = (*trail, *notes)
+    out: Decision = _new_object(Decision)
+    _set_field(out, "__dict__", d)
+    return out
+
+
+_ASKS_IGNORED: dict[Any, Any] = {}  # a leaf whose answer no practitioner or site asked for changes
+
+
+def _walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
+    """The answer diagram as linked rows for `decide`'s walk, made once from the file. An inner
+    row: (attribute read, value → atom, child row per atom, trail words per atom — "" where the
+    answer does not depend on the attribute there). A leaf row: (None, its decision, its
+    "decides" words, the ids of the rules tied with the one that decides, per reason that can
+    reach it the fields of its answer to a request that asks for no practitioner or site, and
+    what a practitioner or site asked for changes: `_ASKS_IGNORED` nothing (the outcome does
+    not book); None, too much for the table (a fallback books): the answer is built as for
+    a request the table does not cover; else (per reason and practitioner, who, where, how long
+    and which motif, or None when the outcome names them; its `with`, `at` and `duration`).
+    Rows hold their children rather than node numbers: a walk then follows pointers through
+    a few objects, not a list of tens of thousands, which is what a step costs. Made from the
+    file alone: a request adds nothing to it."""
+    dg, practice = cp.diagram, cp.practice
+    walkers, texts, bottom, dims, levels, children = cp.walkers, cp.edge_texts, dg.bottom, cp.dims, dg.level, dg.children
+    nodes = sorted(dg.reachable(cp.answer_root), reverse=True)  # `mk` makes children first: parents before them
+    # which reasons can reach each node: levels come once per path, so every path can be taken
+    reasons = tuple(practice.reasons)
+    reach = dict.fromkeys(nodes, 0)
+    reach[cp.answer_root] = (1 << len(reasons)) - 1
+    for n in nodes:
+        level = levels[n]
+        if level == bottom:
+            continue
+        m, kids = reach[n], children[n]
+        if dims[level].attr.name == "reason":
+            atom_of = walkers[level][1]
+            for b, r in enumerate(reasons):
+                try:
+                    k = kids[atom_of(r)]
+                except KeyError:  # not a value of the attribute: no request has it
+                    continue
+                reach[k] |= m & (1 << b)
+        else:
+            for k in set(kids):
+                reach[k] |= m
+    made: dict[int, tuple[Any, ...]] = {}
+    parts: dict[Any, Decision] = {}
+    booked: dict[tuple[str, str], tuple[dict[str, Any], tuple[str, ...]]] | None = None
+    shared: dict[Any, Any] = {}
+    for n in reversed(nodes):
+        level = levels[n]
+        if level != bottom:
+            name, atom_of = walkers[level]
+            kids = children[n]
+            if dims[level].kind == "enum":
+                words = tuple(texts[(n, -1 - a)] for a in range(len(kids)))
+            else:
+                words = tuple(texts[(n, c)] for c in kids)
+            words = shared.setdefault(words, words)  # one object per distinct tuple: fewer to keep in cache
+            made[n] = (name, atom_of, tuple(made[k] for k in kids), words)
+            continue
+        _tag, i, tied = dg.value[n]
+        ld = cp.by_answer[(i, tied)]
+        decides = decides_words(cp.rules, ld) if ld.rule is not None else None
+        ambiguous = tuple(cp.rules[t].id for t in ld.tied)
+        ready: dict[str, dict[str, Any]] = {}
+        asks: Any = None
+        if ld.rule is not None and decides is not None:
+            rule = cp.rules[ld.rule]
+            o = rule.outcome
+            if not o.books():
+                asks = _ASKS_IGNORED
+            elif o.action in ("book", "validate") and not (o.fallback and o.fallback.books()):
+                # what is asked for changes who, where, how long and which motif; for outcomes that
+                # name no one nor any site, made once per reason and practitioner asked for
+                if o.with_ or o.at:
+                    table = None
+                elif booked is None:
+                    table = booked = {(r, p): _booked(practice, r, [], [], p, "none")
+                                      for r in reasons for p in practice.practitioners}
+                else:
+                    table = booked
+                asks = (table, [x.text for x in o.with_], [x.text for x in o.at],
+                        o.duration.minutes if o.duration else None)
+            said, books = cp.outcome_said[ld.rule]
+            m = reach[n]
+            for b, r in enumerate(reasons):
+                if not m >> b & 1:
+                    continue
+                key = (said, r) if books else said
+                part = parts.get(key)
+                if part is None:
+                    plain = Request({"reason": r, "practitioner": "none", "site": "none"}, None, {})
+                    part = parts[key] = _outcome_part(practice, rule.outcome, plain)
+                if part.trail:  # notes about the request: built per request
+                    continue
+                ready[r] = dict(_for_rule(part, rule, rule.outcome, r, (), ambiguous).__dict__)
+        made[n] = (None, ld, decides, ambiguous, ready, asks)
+    cp.walk = made[cp.answer_root]
+    return cp.walk  # type: ignore[no-any-return]
 
 
 def _matched_key(cp: CompiledPractice, req: Request) -> tuple[Any, ...] | None:
@@ -350,17 +476,33 @@ def _outcome_part(practice: Practice, o: Outcome, req: Request) -> Decision:
         return _new_decision(o.action, target=o.target.text if o.target else None, message=o.message,
                         within=within, say=say, fallback=fallback)
     assert reason is not None
+    given, notes = _booked(practice, reason.id, [n.text for n in o.with_], [n.text for n in o.at],
+                           req.values.get("practitioner", "none"), req.values.get("site", "none"))
+    if o.duration:
+        given["duration"], given["durations"] = o.duration.minutes, {}
+    return _new_decision(
+        o.action, **given,
+        within=o.within.minutes if o.within else reason.horizon,
+        notice=o.notice.minutes if o.notice else reason.notice,
+        message=o.message, in_window=o.in_window.text if o.in_window else None,
+        not_in_window=o.not_in_window.text if o.not_in_window else None,
+        validator=o.by.text if o.by else None, say=say, trail=notes, fallback=fallback)
+
+
+def _booked(practice: Practice, rid: str, with_: list[str], at: list[str], asked: str, asked_site: str
+            ) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Who, where, how long and which motif for booking reason `rid` with the practitioners and
+    sites the outcome names (`with_`, `at`: empty when it names none) and the ones the request
+    asks for ("none": no preference); and the notes on asks that cannot be met."""
     bk = _booking(practice)
-    prs = [n.text for n in o.with_] if o.with_ else list(bk.prs[reason.id])
-    asked = req.values.get("practitioner", "none")
+    prs = with_ or list(bk.prs[rid])
     notes: list[str] = []
     if asked != "none":
         if asked in prs:
             prs = [asked]
         else:
             notes.append(f"{asked} was asked for but does not take this request; offered: {', '.join(prs)}")
-    sites = [n.text for n in o.at] if o.at else bk.sites(reason.id, prs)
-    asked_site = req.values.get("site", "none")
+    sites = at or bk.sites(rid, prs)
     if asked_site != "none" and asked_site in sites:
         there = [p for p in prs if p in bk.anywhere or asked_site in bk.sites_of[p]]
         if there:
@@ -369,22 +511,14 @@ def _outcome_part(practice: Practice, o: Outcome, req: Request) -> Decision:
             notes.append(f"site {asked_site} was asked for but none of {', '.join(prs)} works there")
     elif asked_site != "none":
         notes.append(f"site {asked_site} was asked for but is not offered; offered: {', '.join(sites)}")
-    if o.duration:
-        duration, durations = o.duration.minutes, {}
-    else:
-        own = bk.durations[reason.id]
-        each = {p: own[p] for p in prs}
-        # one figure when everyone offered takes the same time, else the default and the exceptions
-        duration = next(iter(each.values())) if len(set(each.values())) == 1 else reason.duration
-        durations = {p: m for p, m in each.items() if m != duration}
-    motif = bk.motifs[reason.id]
-    return _new_decision(
-        o.action, duration=duration, durations=durations, practitioners=tuple(prs), sites=tuple(sites),
-        within=o.within.minutes if o.within else reason.horizon,
-        notice=o.notice.minutes if o.notice else reason.notice,
-        message=o.message, motifs={p: motif[p] for p in prs}, in_window=o.in_window.text if o.in_window else None,
-        not_in_window=o.not_in_window.text if o.not_in_window else None,
-        validator=o.by.text if o.by else None, say=say, trail=tuple(notes), fallback=fallback)
+    own = bk.durations[rid]
+    each = {p: own[p] for p in prs}
+    # one figure when everyone offered takes the same time, else the default and the exceptions
+    duration = next(iter(each.values())) if len(set(each.values())) == 1 else practice.reasons[rid].duration
+    motif = bk.motifs[rid]
+    return ({"duration": duration, "durations": {p: m for p, m in each.items() if m != duration},
+             "practitioners": tuple(prs), "sites": tuple(sites), "motifs": {p: motif[p] for p in prs}},
+            tuple(notes))
 
 
 @dataclass(frozen=True)

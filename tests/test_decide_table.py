@@ -1,0 +1,131 @@
+"""`decide`'s table (evaluate._walk_table) against the plain path it stands for.
+
+For a complete request, `decide` walks linked rows and, at the leaf, copies the answer made with
+the table for the request's reason, changing who, where, how long and which motif when a
+practitioner is asked for. The law: whatever path it takes, the decision is the one the walk of
+the decision diagram and `_finish` (no table, no cache) give, field for field, trail included.
+The requests ask for practitioners who take the reason and ones who do not, sites offered and
+not, so that every path is taken; the test counts them, so it fails if one is no longer reached.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.generate import generate, sample_requests
+from diaryrules.compile import compiled
+from diaryrules.evaluate import _ASKS_IGNORED, _decide_incomplete, _matched_key, decide, make_request
+from diaryrules.linter import load_practice
+
+EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.diary.yaml"))
+
+
+def _load(name: str, text: str) -> Any:
+    loaded = load_practice(name, text)
+    assert loaded.practice is not None, loaded.diagnostics[:5]
+    return loaded.practice
+
+
+def _practices() -> list[tuple[str, Any]]:
+    out = [(f"generated-{n}", _load(f"bench-{n}.diary.yaml", generate(n, seed))) for n, seed in ((100, 0), (300, 4))]
+    out += [(p.name, _load(str(p), p.read_text(encoding="utf-8"))) for p in EXAMPLES]
+    # an outcome that names its sites (`at`), which neither the generator nor the examples write
+    dental = next(p for p in EXAMPLES if "dentaire" in p.name).read_text(encoding="utf-8")
+    before = "then: book within 14d in afternoons"
+    assert before in dental
+    out.append(("booking-at-sites", _load("at.diary.yaml", dental.replace(
+        before, "then: book at fauteuil-1, radio within 14d in afternoons"))))
+    return out
+
+
+def _requests(practice: Any, n: int, seed: int) -> list[Any]:
+    rng = random.Random(seed)
+    prs = [*practice.practitioners, "none"]
+    sites = [*practice.sites, "none"]
+    out = []
+    for given in sample_requests(practice, n, seed=seed):
+        if rng.random() < 0.4:
+            given["practitioner"] = rng.choice(prs)
+        if rng.random() < 0.3:
+            given["site"] = rng.choice(sites)
+        # within the school-holiday data some examples read (it ends in 2028)
+        given["at"] = f"2027-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(8, 18):02d}:00"
+        out.append(make_request(practice, given))
+    return out
+
+
+def _path(cp: Any, req: Any) -> str:
+    """Which of decide's ways of finishing a complete request this one takes."""
+    values = req.values
+    row = cp.walk
+    while (name := row[0]) is not None:
+        row = row[2][row[1](values[name])]
+    asks, ready = row[5], row[4]
+    if ready.get(values.get("reason")) is None:
+        return "no answer made with the table"
+    if values.get("practitioner", "none") == "none" and values.get("site", "none") == "none":
+        return "as made"
+    if asks is _ASKS_IGNORED:
+        return "asks change nothing"
+    if asks is None:
+        return "outcome part and rule"
+    table = asks[0]
+    if table is not None and values.get("site", "none") == "none":
+        return "practitioner asked: from the table"
+    return "practitioner or site asked: worked out"
+
+
+@pytest.mark.parametrize("name,practice", _practices(), ids=lambda v: v if isinstance(v, str) else "")
+def test_decide_equals_the_walk_without_table_or_cache(name: str, practice: Any) -> None:
+    cp = compiled(practice)
+    paths: Counter[str] = Counter()
+    for k, req in enumerate(_requests(practice, 600, seed=len(name))):
+        if not req.values.keys() >= cp.attribute_names:
+            continue
+        got = decide(practice, req)
+        want = _decide_incomplete(cp, req, _matched_key(cp, req))  # walks the decision diagram: no table
+        assert got == want, (name, k, req.given)
+        assert got.to_json() == want.to_json(), (name, k, req.given)
+        assert got.outcome is want.outcome
+        paths[_path(cp, req)] += 1
+    assert paths["as made"] > 0, paths
+    if name.startswith("generated"):
+        for way in ("asks change nothing", "practitioner asked: from the table",
+                    "practitioner or site asked: worked out", "outcome part and rule"):
+            assert paths[way] > 0, (way, paths)
+    if name == "booking-at-sites":
+        assert paths["practitioner or site asked: worked out"] > 0, paths
+
+
+def test_the_table_is_made_from_the_file_alone() -> None:
+    """Deciding fills no part of the table: what it holds is the same before and after, and the
+    same for a practice compiled again — so it keeps nothing of a request (patient details)."""
+    practice = _load("bench-100.diary.yaml", generate(100, 0))
+    cp = compiled(practice)
+    decide(practice, _requests(practice, 1, seed=1)[0])
+    table = cp.walk
+
+    def leaves(row: Any, out: list[Any], seen: set[int]) -> list[Any]:
+        if id(row) in seen:
+            return out
+        seen.add(id(row))
+        if row[0] is None:
+            out.append((row[2], row[3], sorted((r, sorted(f.items(), key=str)) for r, f in row[4].items())))
+        else:
+            for kid in row[2]:
+                leaves(kid, out, seen)
+        return out
+
+    before = repr(leaves(table, [], set()))
+    for req in _requests(practice, 500, seed=2):
+        decide(practice, req)
+    assert cp.walk is table
+    assert repr(leaves(table, [], set())) == before
+    again = _load("bench-100.diary.yaml", generate(100, 0))
+    decide(again, _requests(again, 1, seed=1)[0])
+    assert repr(leaves(compiled(again).walk, [], set())) == before
