@@ -332,6 +332,17 @@ def bench_size(n: int, plan: Plan, workdir: Path, zen_missing: str | None) -> di
     # 1. decisions per second
     given = sample_requests(practice, plan.requests, seed=1)
     reqs = [make_request(practice, g) for g in given]
+    # decide's table (linked rows, each leaf's answer per reason) is made from the file by the
+    # first decide: what that costs, once per practice and process
+    kept = compiled(practice)
+    kept.walk = None
+    gc.collect()
+    t0 = time.perf_counter()
+    decide(practice, reqs[0])
+    out["first_decide_seconds"] = time.perf_counter() - t0
+    if n <= 1000 and plan.costly_peaks:
+        kept.walk = None
+        out["decide_table_peak_bytes"] = peak_bytes(lambda: decide(practice, reqs[0]))
     naive = NaiveEvaluator(practice)
     ours = [decide(practice, r) for r in reqs]
     reps = plan.repeats if n < 5000 else max(3, plan.repeats // 2)
@@ -784,7 +795,9 @@ def table(results: dict[str, Any]) -> str:
         return f"{name} {secs:.1f}s"
 
     row("  slowest lint stage (own time)", slowest)
+    row("first decide s (makes its table)", lambda s: f"{s['first_decide_seconds']:.3f}")
     row("peak: compile (tracemalloc)", lambda s: _mib(s.get("compile_peak_bytes")))
+    row("peak: decide's table (tracemalloc)", lambda s: _mib(s.get("decide_table_peak_bytes")))
     row("peak: 500 new decides (tracemalloc)", lambda s: _mib(s["decide_peak_bytes"]))
     row("peak: lint child (max RSS)", lambda s: _mib(s["lint"]["maxrss_kib"] * 1024))
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
