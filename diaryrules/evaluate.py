@@ -267,7 +267,7 @@ def _asked(practice: Practice, fields: dict[str, Any], asks: tuple[Any, ...], tr
     return out
 
 
-_ASKS_IGNORED: dict[Any, Any] = {}  # a leaf whose answer no practitioner or site asked for changes
+_ASKS_IGNORED = object()  # marks a leaf whose answer no practitioner or site asked for changes
 
 
 def _walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
