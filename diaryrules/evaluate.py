@@ -254,13 +254,11 @@ def _asked(practice: Practice, fields: dict[str, Any], asks: tuple[Any, ...], tr
            asked: str, site: str) -> Decision:
     """A leaf's answer for `reason` (`fields`) for a request that asks for a practitioner or a
     site, when the outcome books: who, where, how long and which motif for what is asked."""
-    table, with_, at, minutes = asks
+    table, o = asks
     booked = table.get((reason, asked)) if table is not None and site == "none" else None
-    given, notes = booked if booked is not None else _booked(practice, reason, with_, at, asked, site)
+    given, notes = booked if booked is not None else _booked(practice, reason, o, asked, site)
     d = fields.copy()
     d.update(given)
-    if minutes is not None:  # the outcome's own duration, whoever takes it
-        d["duration"], d["durations"] = minutes, {}
     d["trail"] = (*trail, *notes)
     out: Decision = _new_object(Decision)
     _set_field(out, "__dict__", d)
@@ -288,7 +286,7 @@ def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
     what a practitioner or site asked for changes: `_ASKS_IGNORED` nothing (the outcome does
     not book); None, too much for the table (a fallback books): the answer is built as for
     a request the table does not cover; else (per reason and practitioner, who, where, how long
-    and which motif, or None when the outcome names them; its `with`, `at` and `duration`).
+    and which motif, or None when the outcome names practitioners, sites or a duration; the outcome).
     Rows hold their children rather than node numbers: a walk then follows pointers through
     a few objects, not a list of tens of thousands, which is what a step costs. Made from the
     file alone: a request adds nothing to it."""
@@ -344,16 +342,16 @@ def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
                 asks = _ASKS_IGNORED
             elif o.action in ("book", "validate") and not (o.fallback and o.fallback.books()):
                 # what is asked for changes who, where, how long and which motif; for outcomes that
-                # name no one nor any site, made once per reason and practitioner asked for
-                if o.with_ or o.at:
+                # name no one, no site and no duration (`_booked` reads nothing else of them), made
+                # once per reason and practitioner asked for
+                if o.with_ or o.at or o.duration:
                     table = None
                 elif booked is None:
-                    table = booked = {(r, p): _booked(practice, r, [], [], p, "none")
+                    table = booked = {(r, p): _booked(practice, r, o, p, "none")
                                       for r in reasons for p in practice.practitioners}
                 else:
                     table = booked
-                asks = (table, [x.text for x in o.with_], [x.text for x in o.at],
-                        o.duration.minutes if o.duration else None)
+                asks = (table, o)
             said, books = cp.outcome_said[ld.rule]
             m = reach[n]
             for b, r in enumerate(reasons):
@@ -485,10 +483,8 @@ def _outcome_part(practice: Practice, o: Outcome, req: Request) -> Decision:
         return _new_decision(o.action, target=o.target.text if o.target else None, message=o.message,
                         within=within, say=say, fallback=fallback)
     assert reason is not None
-    given, notes = _booked(practice, reason.id, [n.text for n in o.with_], [n.text for n in o.at],
-                           req.values.get("practitioner", "none"), req.values.get("site", "none"))
-    if o.duration:
-        given["duration"], given["durations"] = o.duration.minutes, {}
+    given, notes = _booked(practice, reason.id, o, req.values.get("practitioner", "none"),
+                           req.values.get("site", "none"))
     return _new_decision(
         o.action, **given,
         within=o.within.minutes if o.within else reason.horizon,
@@ -498,20 +494,20 @@ def _outcome_part(practice: Practice, o: Outcome, req: Request) -> Decision:
         validator=o.by.text if o.by else None, say=say, trail=notes, fallback=fallback)
 
 
-def _booked(practice: Practice, rid: str, with_: list[str], at: list[str], asked: str, asked_site: str
+def _booked(practice: Practice, rid: str, o: Outcome, asked: str, asked_site: str
             ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Who, where, how long and which motif for booking reason `rid` with the practitioners and
-    sites the outcome names (`with_`, `at`: empty when it names none) and the ones the request
-    asks for ("none": no preference); and the notes on asks that cannot be met."""
+    """Who, where, how long and which motif for booking reason `rid` by outcome `o` (of which it
+    reads the practitioners, sites and duration it names) for the practitioner and site the
+    request asks for ("none": no preference); and the notes on asks that cannot be met."""
     bk = _booking(practice)
-    prs = with_ or list(bk.prs[rid])
+    prs = [n.text for n in o.with_] or list(bk.prs[rid])
     notes: list[str] = []
     if asked != "none":
         if asked in prs:
             prs = [asked]
         else:
             notes.append(f"{asked} was asked for but does not take this request; offered: {', '.join(prs)}")
-    sites = at or bk.sites(rid, prs)
+    sites = [n.text for n in o.at] or bk.sites(rid, prs)
     if asked_site != "none" and asked_site in sites:
         there = [p for p in prs if p in bk.anywhere or asked_site in bk.sites_of[p]]
         if there:
@@ -520,14 +516,17 @@ def _booked(practice: Practice, rid: str, with_: list[str], at: list[str], asked
             notes.append(f"site {asked_site} was asked for but none of {', '.join(prs)} works there")
     elif asked_site != "none":
         notes.append(f"site {asked_site} was asked for but is not offered; offered: {', '.join(sites)}")
-    own = bk.durations[rid]
-    each = {p: own[p] for p in prs}
-    # one figure when everyone offered takes the same time, else the default and the exceptions
-    duration = next(iter(each.values())) if len(set(each.values())) == 1 else practice.reasons[rid].duration
+    if o.duration:  # the outcome's own, whoever takes it
+        duration, durations = o.duration.minutes, {}
+    else:
+        own = bk.durations[rid]
+        each = {p: own[p] for p in prs}
+        # one figure when everyone offered takes the same time, else the default and the exceptions
+        duration = next(iter(each.values())) if len(set(each.values())) == 1 else practice.reasons[rid].duration
+        durations = {p: m for p, m in each.items() if m != duration}
     motif = bk.motifs[rid]
-    return ({"duration": duration, "durations": {p: m for p, m in each.items() if m != duration},
-             "practitioners": tuple(prs), "sites": tuple(sites), "motifs": {p: motif[p] for p in prs}},
-            tuple(notes))
+    return ({"duration": duration, "durations": durations, "practitioners": tuple(prs),
+             "sites": tuple(sites), "motifs": {p: motif[p] for p in prs}}, tuple(notes))
 
 
 @dataclass(frozen=True)
