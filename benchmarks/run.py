@@ -351,6 +351,14 @@ def bench_size(n: int, plan: Plan, workdir: Path, zen_missing: str | None) -> di
     rates["decide_new_requests"] = measure_new_requests(practice, rates["decide"]["requests"], reps)
     rates["decide_new_requests_warm"] = measure_new_requests(practice, rates["decide"]["requests"], reps,
                                                              warm=True)
+    from diaryrules import evaluate
+
+    if evaluate.native_answer is not None:  # the same steps in Python: what an install without a C compiler gets
+        kept_answer, evaluate.native_answer = evaluate.native_answer, None
+        try:
+            rates["decide_new_requests_python"] = measure_new_requests(practice, rates["decide"]["requests"], reps)
+        finally:
+            evaluate.native_answer = kept_answer
     rates["decide_from_mapping"] = measure_rate(lambda gs: [decide(practice, g) for g in gs], given, reps,
                                                 plan.seconds)
     rates["naive"] = measure_rate(lambda rs: [naive.decide(r) for r in rs], reqs, reps, plan.seconds)
@@ -631,7 +639,13 @@ def environment() -> dict[str, Any]:
     return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)),
             "python": platform.python_version(), "implementation": platform.python_implementation(),
             "platform": platform.platform(), "packages": versions, "git_commit": commit,
-            "load_average_at_start": os.getloadavg()}
+            "load_average_at_start": os.getloadavg(), "decide_walk": _decide_walk()}
+
+
+def _decide_walk() -> str:
+    from diaryrules import evaluate
+
+    return "C (diaryrules._walk)" if evaluate.native_answer is not None else "Python (no C module built)"
 
 
 # -- targets and table -------------------------------------------------------------------------------------
@@ -766,6 +780,7 @@ def table(results: dict[str, Any]) -> str:
     row("  outcome parts built per request",
         lambda s: f"{s['rates']['decide_new_requests']['parts_built_per_request_median']:.0%}")
     row("  same, process warm /s", lambda s: _rate(s["rates"].get("decide_new_requests_warm")))
+    row("  same, walk in Python /s", lambda s: _rate(s["rates"].get("decide_new_requests_python")))
     row("decide, repeated requests /s", lambda s: _rate(s["rates"]["decide"]))
     row("decide, repeated, from mapping /s", lambda s: _rate(s["rates"]["decide_from_mapping"]))
     row("naive scan /s", lambda s: _rate(s["rates"]["naive"]))
@@ -850,7 +865,7 @@ def table(results: dict[str, Any]) -> str:
     lines.append("")
     lines.append(f"{env['cpu']}, {env['cores']} cores, Python {env['python']}, load average "
                  f"{env['load_average_at_start'][0]:.2f} at start, {results['load_average_at_end'][0]:.2f} "
-                 f"at end; {results['elapsed_seconds']:.0f} s")
+                 f"at end; {results['elapsed_seconds']:.0f} s; decide's walk: {env.get('decide_walk', '?')}")
     return "\n".join(lines)
 
 

@@ -438,6 +438,24 @@ class CompiledPractice:
         return out
 
     @cached_property
+    def walk_tests(self) -> list[tuple[int, Any]]:
+        """Per level: what `walkers`' value → atom computes, as data for decide's walk in C
+        (`diaryrules/_walk.c`, whose header lists the codes): 1 an enum's label → atom dict,
+        2 a set's element (atom 1 when present), 3 truth, 4 bisection of the inner bounds,
+        5 the same of a date's ordinal."""
+        out: list[tuple[int, Any]] = []
+        for d in self.dims:
+            if d.kind == "enum":
+                out.append((1, d.label_index))
+            elif d.kind == "bool" and d.element is not None:
+                out.append((2, d.element))
+            elif d.kind == "bool":
+                out.append((3, None))
+            else:
+                out.append((5 if d.kind == "date" else 4, tuple(d.cuts[1:-1])))
+        return out
+
+    @cached_property
     def outcome_said(self) -> list[tuple[int, bool]]:
         """Per rule: a number for what its outcome says (equal for rules that say the same), and
         whether it books."""
@@ -452,6 +470,7 @@ class CompiledPractice:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("walkers", None)  # closures: rebuilt after loading from the cache
+        state.pop("walk_tests", None)
         state.pop("outcome_said", None)  # cheap to remake; keeps the entry the same
         state["walk"] = None  # decide's table: made from the diagram on first use
         state["answers"] = {}

@@ -8,7 +8,8 @@ which motif to pick in each practitioner's diary tool.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -195,12 +196,18 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
         row = cp.walk or _walk_table(cp)
         trail: list[str] = []
         step = trail.append
-        while (name := row[0]) is not None:
-            _name, atom_of, kids, words = row
-            a = atom_of(values[name])
-            if t := words[a]:
-                step(t)
-            row = kids[a]
+        if native_answer is not None and values.__class__ is dict:
+            # the walk and the answer as made with the table, in C: the same steps as below
+            row = native_answer(row, values, trail, Decision, _ASKS_IGNORED)
+            if row.__class__ is Decision:
+                return row  # type: ignore[return-value]
+        else:
+            while (name := row[0]) is not None:
+                _name, atom_of, kids, words, _how, _data = row
+                a = atom_of(values[name])
+                if t := words[a]:
+                    step(t)
+                row = kids[a]
         _leaf, ld, decides, ambiguous, ready, asks = row
         reason = values.get("reason")
         fields = ready.get(reason)
@@ -265,6 +272,20 @@ def _asked(practice: Practice, fields: dict[str, Any], asks: tuple[Any, ...], tr
     return out
 
 
+def _native() -> Any:
+    """decide's walk in C (`diaryrules/_walk.c`): None when it was not built (no C compiler at
+    install) or DIARYRULES_PURE_PYTHON is set; decide then takes the same steps in Python."""
+    if os.environ.get("DIARYRULES_PURE_PYTHON"):
+        return None
+    try:
+        from . import _walk  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _walk
+
+
+native = _native()
+native_answer: Callable[..., Any] | None = native.answer if native is not None else None
 _ASKS_IGNORED = object()  # marks a leaf whose answer no practitioner or site asked for changes
 
 
@@ -292,6 +313,7 @@ def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
     file alone: a request adds nothing to it."""
     dg, practice = cp.diagram, cp.practice
     walkers, texts, bottom, dims, levels, children = cp.walkers, cp.edge_texts, dg.bottom, cp.dims, dg.level, dg.children
+    tests = cp.walk_tests
     nodes = sorted(dg.reachable(cp.answer_root), reverse=True)  # `mk` makes children first: parents before them
     # which reasons can reach each node: levels come once per path, so every path can be taken
     reasons = tuple(practice.reasons)
@@ -327,7 +349,8 @@ def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
             else:
                 words = tuple(texts[(n, c)] for c in kids)
             words = shared.setdefault(words, words)  # one object per distinct tuple: fewer to keep in cache
-            made[n] = (name, atom_of, tuple(made[k] for k in kids), words)
+            how, data = tests[level]
+            made[n] = (name, atom_of, tuple(made[k] for k in kids), words, how, data)
             continue
         _tag, i, tied = dg.value[n]
         ld = cp.by_answer[(i, tied)]

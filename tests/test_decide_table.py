@@ -1,6 +1,7 @@
 """`decide`'s table (evaluate._walk_table) against the plain path it stands for.
 
-For a complete request, `decide` walks linked rows and, at the leaf, copies the answer made with
+For a complete request, `decide` walks linked rows (in C where diaryrules/_walk.c is built, and
+in Python: both are tested) and, at the leaf, copies the answer made with
 the table for the request's reason, changing who, where, how long and which motif when a
 practitioner is asked for. The law: whatever path it takes, the decision is the one the walk of
 the decision diagram and `_finish` (no table, no cache) give, field for field, trail included.
@@ -18,9 +19,11 @@ from typing import Any
 import pytest
 
 from benchmarks.generate import generate, sample_requests
+from diaryrules import evaluate
 from diaryrules.compile import compiled
 from diaryrules.evaluate import _ASKS_IGNORED, _decide_incomplete, _matched_key, decide, make_request
 from diaryrules.linter import load_practice
+from tests.test_native_walk import native_module
 
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.diary.yaml"))
 
@@ -80,8 +83,18 @@ def _path(cp: Any, req: Any) -> str:
     return "practitioner or site asked: worked out"
 
 
+@pytest.fixture(params=["C", "Python"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """decide's walk in C (diaryrules/_walk.c) and the same steps in Python: both must hold."""
+    if request.param == "C":
+        monkeypatch.setattr(evaluate, "native_answer", native_module().answer)
+    else:
+        monkeypatch.setattr(evaluate, "native_answer", None)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name,practice", _practices(), ids=lambda v: v if isinstance(v, str) else "")
-def test_decide_equals_the_walk_without_table_or_cache(name: str, practice: Any) -> None:
+def test_decide_equals_the_walk_without_table_or_cache(name: str, practice: Any, walk: str) -> None:
     cp = compiled(practice)
     paths: Counter[str] = Counter()
     for k, req in enumerate(_requests(practice, 600, seed=len(name))):

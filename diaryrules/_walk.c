@@ -1,0 +1,298 @@
+/* diaryrules._walk — stage `evaluate`: decide's walk of its table, in C.
+ *
+ * The same steps as the pure-Python code in evaluate.decide, which stays the reference and is
+ * used when this module is not built (no C compiler at install) or DIARYRULES_PURE_PYTHON is set;
+ * tests/test_decide_table.py compares the two. In CPython each step of the walk costs about
+ * 300 ns of interpreter work; here a step is a dict lookup, a set membership or a bisection.
+ *
+ * Rows, as evaluate._make_walk_table makes them:
+ *   inner: (name, atom_of, kids, words, how, data)  kids, words: tuples indexed by atom
+ *   leaf:  (None, decision, decides, ambiguous, ready, asks)
+ * `how` says what atom_of computes, so that it is done here without calling it:
+ *   0 atom_of(value)            any other test
+ *   1 data[value]               enum: data is the label -> atom dict
+ *   2 data in value             a set's element: 1 if present
+ *   3 bool(value)
+ *   4 bisect_right(data, value)             data: a tuple of bounds
+ *   5 bisect_right(data, value.toordinal()) dates
+ *
+ * walk(row, values, trail) -> leaf row
+ *   values: the request's attribute -> typed value; trail: a list, to which each non-empty
+ *   word of an edge taken is appended.
+ * answer(row, values, trail, decision_type, ignored) -> Decision, or the leaf row
+ *   the walk, then at the leaf what evaluate.decide does when the table holds the answer for the
+ *   request's reason and no practitioner or site asked for changes it: append the leaf's
+ *   "decides" words, copy the answer's fields, set its trail, and make the Decision without
+ *   its __init__ (frozen). Otherwise the leaf row, for decide to finish in Python.
+ * Anything not shaped so raises TypeError, IndexError or KeyError: never a crash.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *str_toordinal, *str_reason, *str_practitioner, *str_site, *str_none, *str_trail,
+    *str_dict;
+
+static int
+bisect(PyObject *bounds, PyObject *value, Py_ssize_t *atom)
+{
+    if (!PyTuple_Check(bounds)) {
+        PyErr_SetString(PyExc_TypeError, "walk(): bounds must be a tuple");
+        return -1;
+    }
+    Py_ssize_t lo = 0, hi = PyTuple_GET_SIZE(bounds);
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        int lt = PyObject_RichCompareBool(value, PyTuple_GET_ITEM(bounds, mid), Py_LT);
+        if (lt < 0) {
+            return -1;
+        }
+        if (lt) {
+            hi = mid;
+        }
+        else {
+            lo = mid + 1;
+        }
+    }
+    *atom = lo;
+    return 0;
+}
+
+/* the atom of `value` at an inner row; -1 with an exception set on error */
+static Py_ssize_t
+atom_at(PyObject *row, PyObject *value)
+{
+    PyObject *how = PyTuple_GET_ITEM(row, 4), *data = PyTuple_GET_ITEM(row, 5);
+    long code = PyLong_Check(how) ? PyLong_AsLong(how) : -1;
+    Py_ssize_t a = -1;
+    PyObject *r;
+    int b;
+    switch (code) {
+    case 1:
+        if (!PyDict_Check(data)) {
+            break;
+        }
+        r = PyDict_GetItemWithError(data, value); /* borrowed */
+        if (r == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, value);
+            }
+            return -1;
+        }
+        return PyNumber_AsSsize_t(r, PyExc_IndexError);
+    case 2:
+        b = PySequence_Contains(value, data);
+        return b < 0 ? -1 : b;
+    case 3:
+        b = PyObject_IsTrue(value);
+        return b < 0 ? -1 : b;
+    case 4:
+        return bisect(data, value, &a) < 0 ? -1 : a;
+    case 5:
+        r = PyObject_CallMethodNoArgs(value, str_toordinal);
+        if (r == NULL) {
+            return -1;
+        }
+        b = bisect(data, r, &a);
+        Py_DECREF(r);
+        return b < 0 ? -1 : a;
+    case 0:
+        r = PyObject_CallOneArg(PyTuple_GET_ITEM(row, 1), value);
+        if (r == NULL) {
+            return -1;
+        }
+        a = PyNumber_AsSsize_t(r, PyExc_IndexError);
+        Py_DECREF(r);
+        return a;
+    }
+    PyErr_SetString(PyExc_TypeError, "walk(): a row's test is not one walk() knows");
+    return -1;
+}
+
+/* the leaf row for `values` from `row` (borrowed: rows are tuples the caller's root holds) */
+static PyObject *
+walk_to_leaf(PyObject *row, PyObject *values, PyObject *trail)
+{
+    for (;;) {
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) < 1) {
+            PyErr_SetString(PyExc_TypeError, "walk(): a row must be a non-empty tuple");
+            return NULL;
+        }
+        PyObject *name = PyTuple_GET_ITEM(row, 0);
+        if (name == Py_None) {
+            return row;
+        }
+        if (PyTuple_GET_SIZE(row) != 6) {
+            PyErr_SetString(PyExc_TypeError, "walk(): an inner row has 6 items");
+            return NULL;
+        }
+        PyObject *kids = PyTuple_GET_ITEM(row, 2), *words = PyTuple_GET_ITEM(row, 3);
+        if (!PyTuple_Check(kids) || !PyTuple_Check(words)) {
+            PyErr_SetString(PyExc_TypeError, "walk(): a row's children and words must be tuples");
+            return NULL;
+        }
+        PyObject *value;
+        if (PyDict_CheckExact(values)) {
+            value = PyDict_GetItemWithError(values, name);
+            if (value == NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, name);
+                }
+                return NULL;
+            }
+            Py_INCREF(value); /* a test may call Python code: keep the value alive */
+        }
+        else {
+            value = PyObject_GetItem(values, name);
+            if (value == NULL) {
+                return NULL;
+            }
+        }
+        Py_ssize_t a = atom_at(row, value);
+        Py_DECREF(value);
+        if (a < 0) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_IndexError, "walk(): atom %zd out of range", a);
+            }
+            return NULL;
+        }
+        if (a >= PyTuple_GET_SIZE(kids) || a >= PyTuple_GET_SIZE(words)) {
+            PyErr_Format(PyExc_IndexError, "walk(): atom %zd out of range", a);
+            return NULL;
+        }
+        PyObject *word = PyTuple_GET_ITEM(words, a);
+        int said = PyUnicode_Check(word) ? PyUnicode_GET_LENGTH(word) > 0 : PyObject_IsTrue(word);
+        if (said < 0 || (said && PyList_Append(trail, word) < 0)) {
+            return NULL;
+        }
+        row = PyTuple_GET_ITEM(kids, a);
+    }
+}
+
+static PyObject *
+walk(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "walk() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyList_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "walk(): trail must be a list");
+        return NULL;
+    }
+    PyObject *leaf = walk_to_leaf(args[0], args[1], args[2]);
+    return Py_XNewRef(leaf);
+}
+
+/* values.get(key, "none") == "none", as a C int; -1 on error */
+static int
+is_none_or_missing(PyObject *values, PyObject *key)
+{
+    PyObject *v = PyDict_GetItemWithError(values, key);
+    if (v == NULL) {
+        return PyErr_Occurred() ? -1 : 1;
+    }
+    if (v == str_none) {
+        return 1;
+    }
+    return PyObject_RichCompareBool(v, str_none, Py_EQ);
+}
+
+static PyObject *
+answer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "answer() takes 5 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *values = args[1], *trail = args[2], *type = args[3], *ignored = args[4];
+    if (!PyDict_CheckExact(values) || !PyList_Check(trail) || !PyType_Check(type)) {
+        PyErr_SetString(PyExc_TypeError, "answer(): values must be a dict, trail a list, and a type");
+        return NULL;
+    }
+    PyObject *leaf = walk_to_leaf(args[0], values, trail);
+    if (leaf == NULL) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(leaf) != 6 || !PyDict_Check(PyTuple_GET_ITEM(leaf, 4))) {
+        PyErr_SetString(PyExc_TypeError, "answer(): a leaf row has 6 items, its answers in a dict");
+        return NULL;
+    }
+    PyObject *reason = PyDict_GetItemWithError(values, str_reason);
+    if (reason == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *fields = reason == NULL ? NULL : PyDict_GetItemWithError(PyTuple_GET_ITEM(leaf, 4), reason);
+    if (fields == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(leaf);
+    }
+    if (!PyDict_Check(fields)) {
+        PyErr_SetString(PyExc_TypeError, "answer(): a leaf's answer must be a dict");
+        return NULL;
+    }
+    if (PyTuple_GET_ITEM(leaf, 5) != ignored) {
+        int plain = is_none_or_missing(values, str_practitioner);
+        if (plain > 0) {
+            plain = is_none_or_missing(values, str_site);
+        }
+        if (plain < 0) {
+            return NULL;
+        }
+        if (!plain) {
+            return Py_NewRef(leaf);
+        }
+    }
+    if (PyList_Append(trail, PyTuple_GET_ITEM(leaf, 2)) < 0) {
+        return NULL;
+    }
+    PyObject *d = PyDict_Copy(fields);
+    if (d == NULL) {
+        return NULL;
+    }
+    PyObject *words = PyList_AsTuple(trail);
+    if (words == NULL || PyDict_SetItem(d, str_trail, words) < 0) {
+        Py_XDECREF(words);
+        Py_DECREF(d);
+        return NULL;
+    }
+    Py_DECREF(words);
+    PyTypeObject *tp = (PyTypeObject *)type;
+    PyObject *out = tp->tp_alloc(tp, 0);
+    /* object.__setattr__(out, "__dict__", d): the instance's dict is the copy */
+    if (out == NULL || PyObject_GenericSetAttr(out, str_dict, d) < 0) {
+        Py_XDECREF(out);
+        Py_DECREF(d);
+        return NULL;
+    }
+    Py_DECREF(d);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
+     "walk(row, values, trail) -> leaf row: decide's walk of its table (see evaluate.decide)."},
+    {"answer", (PyCFunction)(void (*)(void))answer, METH_FASTCALL,
+     "answer(row, values, trail, decision_type, ignored) -> Decision, or the leaf row when the "
+     "table does not hold the answer (see evaluate.decide)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "diaryrules._walk",
+    "decide's walk of its table, in C (stage: evaluate); evaluate.decide holds the same steps in Python.",
+    0, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__walk(void)
+{
+    if (!(str_toordinal = PyUnicode_InternFromString("toordinal")) ||
+        !(str_reason = PyUnicode_InternFromString("reason")) ||
+        !(str_practitioner = PyUnicode_InternFromString("practitioner")) ||
+        !(str_site = PyUnicode_InternFromString("site")) ||
+        !(str_none = PyUnicode_InternFromString("none")) ||
+        !(str_trail = PyUnicode_InternFromString("trail")) ||
+        !(str_dict = PyUnicode_InternFromString("__dict__"))) {
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}

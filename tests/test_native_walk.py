@@ -1,0 +1,197 @@
+"""decide's walk in C (diaryrules/_walk.c) against the same steps in Python.
+
+The law: for any request, the C walk reaches the leaf the Python loop reaches, with the same
+trail, and `answer` gives the decision `decide`'s Python steps give (tests/test_decide_table.py
+compares whole decisions, both ways). The module is built by the install (setup.py); where it is
+not, these tests fail and say how to build it — the pure-Python fallback is what
+`DIARYRULES_PURE_PYTHON=1` runs, and test_decide_table runs it too. Rows not shaped as
+`_make_walk_table` makes them raise, never crash the process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from datetime import date, datetime, timedelta
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.generate import generate
+from diaryrules.compile import compiled
+from diaryrules.evaluate import _ASKS_IGNORED, Decision, decide
+from diaryrules.linter import load_practice
+from diaryrules.request import Request
+
+
+def native_module() -> ModuleType:
+    try:
+        return importlib.import_module("diaryrules._walk")
+    except ImportError as e:  # pragma: no cover - what a machine without a C compiler sees
+        pytest.fail(f"diaryrules._walk is not built ({e}): install a C compiler and run "
+                    f"`pip install -e .` again (setup.py builds it)")
+
+
+@cache
+def _practice() -> Any:
+    loaded = load_practice("bench-300.diary.yaml", generate(300, seed=4))
+    assert loaded.practice is not None
+    practice = loaded.practice
+    compiled(practice)
+    return practice
+
+
+def _python_walk(row: Any, values: Any, trail: list[str]) -> Any:
+    while (name := row[0]) is not None:
+        _name, atom_of, kids, words, _how, _data = row
+        a = atom_of(values[name])
+        if t := words[a]:
+            trail.append(t)
+        row = kids[a]
+    return row
+
+
+@st.composite
+def _values(draw: st.DrawFn) -> dict[str, Any]:
+    """Typed request values as `make_request` makes them, over whole ranges: ints at and beyond
+    every bound, dates over centuries, any subset of a set."""
+    practice = _practice()
+    cp = compiled(practice)
+    out: dict[str, Any] = {}
+    for d in cp.dims:
+        attr = d.attr
+        if attr.name in out:
+            continue
+        if attr.kind == "enum" or attr.name in ("reason", "practitioner", "site"):
+            labels = list(d.label_index)
+            out[attr.name] = draw(st.sampled_from(labels))
+        elif attr.kind == "set":
+            out[attr.name] = frozenset(draw(st.lists(st.sampled_from(list(attr.values)), max_size=4)))
+        elif attr.kind == "bool":
+            out[attr.name] = draw(st.booleans())
+        elif d.kind == "date":
+            out[attr.name] = date(1900, 1, 1) + timedelta(days=draw(st.integers(0, 300 * 366)))
+        else:
+            bounds = [c for c in d.cuts if isinstance(c, int)]
+            near = st.sampled_from(bounds).flatmap(lambda b: st.integers(b - 2, b + 2)) if bounds else st.nothing()
+            out[attr.name] = draw(st.one_of(near, st.integers(-10**6, 10**6)))
+    return out
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=_values())
+def test_c_walk_reaches_the_leaf_and_trail_of_the_python_loop(values: dict[str, Any]) -> None:
+    cp = compiled(_practice())
+    decide(_practice(), Request(values, datetime(2027, 3, 1, 10, 0), {}))  # makes the table
+    root = cp.walk
+    want_trail: list[str] = []
+    want = _python_walk(root, values, want_trail)
+    got_trail: list[str] = []
+    got = native_module().walk(root, values, got_trail)
+    assert got is want
+    assert got_trail == want_trail
+
+
+def test_every_kind_of_test_is_walked_in_c() -> None:
+    """The generated file has every kind of test the C walk knows (enum, set element, truth,
+    bounds, dates): otherwise the property above would not cover them."""
+    cp = compiled(_practice())
+    assert {how for how, _data in cp.walk_tests} == {1, 2, 3, 4, 5}
+
+
+def test_answer_gives_the_decision_or_the_leaf() -> None:
+    """`answer` makes the Decision where the table holds it, else hands the leaf back with the
+    trail walked so far (decide finishes in Python)."""
+    practice = _practice()
+    cp = compiled(practice)
+    answer = native_module().answer
+    made = handed = 0
+    for k in range(300):
+        values = _sampled(k)
+        trail: list[str] = []
+        out = answer(cp.walk, values, trail, Decision, _ASKS_IGNORED)
+        py_trail: list[str] = []
+        leaf = _python_walk(cp.walk, values, py_trail)
+        if out.__class__ is Decision:
+            made += 1
+            assert out == decide(practice, Request(values, None, {}))
+            assert out.trail == tuple(trail) == (*py_trail, leaf[2])
+        else:
+            handed += 1
+            assert out is leaf and trail == py_trail
+    assert made and handed, (made, handed)
+
+
+def _sampled(k: int) -> dict[str, Any]:
+    from benchmarks.generate import sample_requests
+    from diaryrules.evaluate import make_request
+
+    practice = _practice()
+    given_ = sample_requests(practice, 1, seed=50_000 + k)[0]
+    if k % 3 == 0:
+        given_["practitioner"] = sorted(practice.practitioners)[k % len(practice.practitioners)]
+    return dict(make_request(practice, given_).values)
+
+
+def _leaf() -> tuple[Any, ...]:
+    return (None, "decision", "decides", (), {}, _ASKS_IGNORED)
+
+
+@pytest.mark.parametrize("row,values,error", [
+    ((), {}, TypeError),                                                      # empty row
+    ("not a row", {}, TypeError),
+    (("a", len, (_leaf(),), ("",)), {"a": 1}, TypeError),                     # 4 items: the old shape
+    (("a", None, [_leaf()], ("",), 1, {1: 0}), {"a": 1}, TypeError),          # children in a list
+    (("a", None, (_leaf(),), ("",), 1, {1: 5}), {"a": 1}, IndexError),        # atom out of range
+    (("a", None, (_leaf(),), ("",), 1, {1: -1}), {"a": 1}, IndexError),       # negative atom
+    (("a", None, (_leaf(),), ("",), 1, {1: "x"}), {"a": 1}, TypeError),       # not an index
+    (("a", None, (_leaf(),), ("",), 1, {1: 0}), {"a": 2}, KeyError),          # value not a label
+    (("a", None, (_leaf(),), ("",), 1, {1: 0}), {}, KeyError),                # attribute not given
+    (("a", None, (_leaf(),), ("",), 9, None), {"a": 1}, TypeError),           # test code unknown
+    (("a", None, (_leaf(),), ("",), 4, [1]), {"a": 1}, TypeError),            # bounds not a tuple
+    (("a", None, (_leaf(),), ("",), 4, ("x",)), {"a": 1}, TypeError),         # bounds not comparable
+    (("a", None, (_leaf(),), ("",), 5, ()), {"a": 1}, AttributeError),        # not a date
+    (("a", None, (_leaf(), _leaf()), ("", ""), 2, "e"), {"a": 3}, TypeError),  # `in` an int
+    (("a", int, (_leaf(),), ("",), 0, None), {"a": "x"}, ValueError),          # the call raises
+    (("a", None, (_leaf(),), ("",), 1, {1: 0}), ["not", "a", "mapping"], TypeError),
+])
+def test_malformed_rows_raise_and_do_not_crash(row: Any, values: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        native_module().walk(row, values, [])
+
+
+def test_bad_arguments_raise() -> None:
+    walk_, answer = native_module().walk, native_module().answer
+    with pytest.raises(TypeError):
+        walk_(_leaf(), {})
+    with pytest.raises(TypeError):
+        walk_(_leaf(), {}, ())  # trail not a list
+    with pytest.raises(TypeError):
+        answer(_leaf(), {}, [], Decision)
+    with pytest.raises(TypeError):
+        answer(_leaf(), {}, [], "not a type", _ASKS_IGNORED)
+    with pytest.raises(TypeError):
+        answer((None, 1, 2), {}, [], Decision, _ASKS_IGNORED)  # a leaf of 3 items
+
+
+def test_walks_keep_no_reference() -> None:
+    """Reference counts of what a walk touches come back to what they were: no leak, no object
+    freed too early (which would show as a crash or a count going down)."""
+    practice = _practice()
+    cp = compiled(practice)
+    values = _sampled(1)
+    answer, walk_ = native_module().answer, native_module().walk
+    leaf = walk_(cp.walk, values, [])
+    watched = [cp.walk, leaf, leaf[2], *values.values(), *leaf[4].values()]
+    words: list[str] = []
+    walk_(cp.walk, values, words)
+    watched += words
+    before = [sys.getrefcount(o) for o in watched]
+    for _ in range(2_000):
+        walk_(cp.walk, values, [])
+        answer(cp.walk, values, [], Decision, _ASKS_IGNORED)
+    assert [sys.getrefcount(o) for o in watched] == before
