@@ -6,7 +6,8 @@
  * 300 ns of interpreter work; here a step is a dict lookup, a set membership or a bisection.
  *
  * Rows, as evaluate._make_walk_table makes them:
- *   inner: (name, atom_of, kids, words, how, data)  kids, words: tuples indexed by atom
+ *   inner: (name, atom_of, words, how, data, kid0, kid1, ...)  words: a tuple indexed by atom;
+ *          the child of atom a is item 5 + a (inline: one object fewer to fetch per step)
  *   leaf:  (None, decision, decides, ambiguous, ready, asks)
  * `how` says what atom_of computes, so that it is done here without calling it:
  *   0 atom_of(value)            any other test
@@ -21,9 +22,11 @@
  *   word of an edge taken is appended.
  * answer(row, values, trail, decision_type, ignored) -> Decision, or the leaf row
  *   the walk, then at the leaf what evaluate.decide does when the table holds the answer for the
- *   request's reason and no practitioner or site asked for changes it: append the leaf's
- *   "decides" words, copy the answer's fields, set its trail, and make the Decision without
- *   its __init__ (frozen). Otherwise the leaf row, for decide to finish in Python.
+ *   request's reason and no site is asked for: append the leaf's "decides" words, copy the
+ *   answer's fields, with who, where, how long and which motif from the leaf's booking table
+ *   when a practitioner is asked for and the outcome books (evaluate._asked), set its trail,
+ *   and make the Decision without its __init__ (frozen). Otherwise the leaf row, for decide
+ *   to finish in Python.
  * Anything not shaped so raises TypeError, IndexError or KeyError: never a crash.
  */
 #define PY_SSIZE_T_CLEAN
@@ -61,7 +64,7 @@ bisect(PyObject *bounds, PyObject *value, Py_ssize_t *atom)
 static Py_ssize_t
 atom_at(PyObject *row, PyObject *value)
 {
-    PyObject *how = PyTuple_GET_ITEM(row, 4), *data = PyTuple_GET_ITEM(row, 5);
+    PyObject *how = PyTuple_GET_ITEM(row, 3), *data = PyTuple_GET_ITEM(row, 4);
     long code = PyLong_Check(how) ? PyLong_AsLong(how) : -1;
     Py_ssize_t a = -1;
     PyObject *r;
@@ -121,13 +124,10 @@ walk_to_leaf(PyObject *row, PyObject *values, PyObject *trail)
         if (name == Py_None) {
             return row;
         }
-        if (PyTuple_GET_SIZE(row) != 6) {
-            PyErr_SetString(PyExc_TypeError, "walk(): an inner row has 6 items");
-            return NULL;
-        }
-        PyObject *kids = PyTuple_GET_ITEM(row, 2), *words = PyTuple_GET_ITEM(row, 3);
-        if (!PyTuple_Check(kids) || !PyTuple_Check(words)) {
-            PyErr_SetString(PyExc_TypeError, "walk(): a row's children and words must be tuples");
+        Py_ssize_t size = PyTuple_GET_SIZE(row);
+        PyObject *words = PyTuple_GET_ITEM(row, 2);
+        if (size < 6 || !PyTuple_Check(words)) {
+            PyErr_SetString(PyExc_TypeError, "walk(): an inner row has its words in a tuple and children");
             return NULL;
         }
         PyObject *value;
@@ -155,7 +155,7 @@ walk_to_leaf(PyObject *row, PyObject *values, PyObject *trail)
             }
             return NULL;
         }
-        if (a >= PyTuple_GET_SIZE(kids) || a >= PyTuple_GET_SIZE(words)) {
+        if (a >= size - 5 || a >= PyTuple_GET_SIZE(words)) {
             PyErr_Format(PyExc_IndexError, "walk(): atom %zd out of range", a);
             return NULL;
         }
@@ -164,7 +164,7 @@ walk_to_leaf(PyObject *row, PyObject *values, PyObject *trail)
         if (said < 0 || (said && PyList_Append(trail, word) < 0)) {
             return NULL;
         }
-        row = PyTuple_GET_ITEM(kids, a);
+        row = PyTuple_GET_ITEM(row, 5 + a);
     }
 }
 
@@ -229,23 +229,55 @@ answer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "answer(): a leaf's answer must be a dict");
         return NULL;
     }
-    if (PyTuple_GET_ITEM(leaf, 5) != ignored) {
-        int plain = is_none_or_missing(values, str_practitioner);
-        if (plain > 0) {
-            plain = is_none_or_missing(values, str_site);
-        }
-        if (plain < 0) {
+    PyObject *asks = PyTuple_GET_ITEM(leaf, 5), *given = NULL, *notes = NULL; /* borrowed */
+    if (asks != ignored) {
+        int anyone = is_none_or_missing(values, str_practitioner);
+        int anywhere = anyone < 0 ? -1 : is_none_or_missing(values, str_site);
+        if (anywhere < 0) {
             return NULL;
         }
-        if (!plain) {
-            return Py_NewRef(leaf);
+        if (!anywhere) {
+            return Py_NewRef(leaf); /* a site asked for: worked out in Python */
+        }
+        if (!anyone) {
+            /* a practitioner asked for: who, where, how long and which motif from the leaf's
+             * table (asks: (table, outcome, None)), when it has them */
+            if (!PyTuple_Check(asks) || PyTuple_GET_SIZE(asks) != 3 || PyTuple_GET_ITEM(asks, 2) != Py_None ||
+                !PyDict_Check(PyTuple_GET_ITEM(asks, 0))) {
+                return Py_NewRef(leaf);
+            }
+            PyObject *key = PyTuple_Pack(2, reason, PyDict_GetItemWithError(values, str_practitioner));
+            if (key == NULL) {
+                return NULL;
+            }
+            PyObject *booked = PyDict_GetItemWithError(PyTuple_GET_ITEM(asks, 0), key);
+            Py_DECREF(key);
+            if (booked == NULL) {
+                return PyErr_Occurred() ? NULL : Py_NewRef(leaf);
+            }
+            if (!PyTuple_Check(booked) || PyTuple_GET_SIZE(booked) != 2 ||
+                !PyDict_Check(PyTuple_GET_ITEM(booked, 0)) || !PyTuple_Check(PyTuple_GET_ITEM(booked, 1))) {
+                PyErr_SetString(PyExc_TypeError, "answer(): a booking table holds (fields, notes)");
+                return NULL;
+            }
+            given = PyTuple_GET_ITEM(booked, 0);
+            notes = PyTuple_GET_ITEM(booked, 1);
         }
     }
     if (PyList_Append(trail, PyTuple_GET_ITEM(leaf, 2)) < 0) {
         return NULL;
     }
+    for (Py_ssize_t i = 0; notes != NULL && i < PyTuple_GET_SIZE(notes); i++) {
+        if (PyList_Append(trail, PyTuple_GET_ITEM(notes, i)) < 0) {
+            return NULL;
+        }
+    }
     PyObject *d = PyDict_Copy(fields);
     if (d == NULL) {
+        return NULL;
+    }
+    if (given != NULL && PyDict_Update(d, given) < 0) {
+        Py_DECREF(d);
         return NULL;
     }
     PyObject *words = PyList_AsTuple(trail);
@@ -279,7 +311,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "diaryrules._walk",
     "decide's walk of its table, in C (stage: evaluate); evaluate.decide holds the same steps in Python.",
-    0, methods,
+    0, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC

@@ -397,7 +397,8 @@ class CompiledPractice:
     # answer node → its decision node: the decision diagram's walk follows the answer diagram's
     to_decision: dict[int, int] = field(default_factory=dict, repr=False)
     edge_texts: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)  # trail_words: edge → step
-    walk: Any = field(default=None, repr=False, compare=False)  # decide's table (evaluate._walk_table), made on first use
+    walk: Any = field(default=None, repr=False, compare=False)  # decide's table (evaluate._walk_table)
+    walk_wanted: bool = field(default=False, repr=False, compare=False)  # made by the second complete decide
 
     def leaf_decision(self, mask: int) -> LeafDecision:
         d = self.leaf_decisions.get(mask)
@@ -472,7 +473,7 @@ class CompiledPractice:
         state.pop("walkers", None)  # closures: rebuilt after loading from the cache
         state.pop("walk_tests", None)
         state.pop("outcome_said", None)  # cheap to remake; keeps the entry the same
-        state["walk"] = None  # decide's table: made from the diagram on first use
+        state["walk"], state["walk_wanted"] = None, False  # decide's table: made from the diagram when used
         state["answers"] = {}
         state["outcome_parts"] = {}
         state["step_texts"] = {}

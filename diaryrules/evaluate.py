@@ -193,7 +193,14 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
     if values.keys() >= cp.attribute_names:
         # complete: one walk of the answer diagram, its trail read off the edges taken (the
         # decision diagram is this diagram with coarser leaves, so its walk follows this one's)
-        row = cp.walk or _walk_table(cp)
+        row = cp.walk
+        if row is None:
+            if not cp.walk_wanted:
+                # a one-off query (the command line) does not make the table (0.1 s on 1,000 rules,
+                # 1 s on 5,000): answered from the decision diagram, which the table stands for
+                cp.walk_wanted = True
+                return _decide_incomplete(cp, req, _matched_key(cp, req))
+            row = _walk_table(cp)
         trail: list[str] = []
         step = trail.append
         if native_answer is not None and values.__class__ is dict:
@@ -203,11 +210,10 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
                 return row  # type: ignore[return-value]
         else:
             while (name := row[0]) is not None:
-                _name, atom_of, kids, words, _how, _data = row
-                a = atom_of(values[name])
-                if t := words[a]:
+                a = row[1](values[name])
+                if t := row[2][a]:
                     step(t)
-                row = kids[a]
+                row = row[5 + a]
         _leaf, ld, decides, ambiguous, ready, asks = row
         reason = values.get("reason")
         fields = ready.get(reason)
@@ -221,8 +227,15 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
                 _set_field(out, "__dict__", d)  # a frozen dataclass: without its __setattr__
                 return out
             if asks is not None:
-                step(decides)
-                return _asked(cp.practice, fields, asks, trail, reason, asked, site)
+                table, o, parts = asks
+                if parts is None:
+                    step(decides)
+                    return _asked(cp.practice, fields, table, o, trail, reason, asked, site)
+                part = parts.get((reason, asked)) if site == "none" else None
+                if part is not None:  # a fallback books: what the outcome says, made with the table
+                    step(decides)
+                    rule = cp.rules[ld.rule]
+                    return _for_rule(part, rule, rule.outcome, reason, trail, ambiguous)
         i = ld.rule
         if i is None or decides is None:  # no rule decides: both None
             return _finish(cp, req, ld, trail)
@@ -257,12 +270,12 @@ def decide(practice: Practice, request: Request | Mapping[str, Any], at: str | N
     return decision
 
 
-def _asked(practice: Practice, fields: dict[str, Any], asks: tuple[Any, ...], trail: list[str], reason: Any,
-           asked: str, site: str) -> Decision:
+def _asked(practice: Practice, fields: dict[str, Any], table: dict[tuple[str, str], Any], o: Outcome,
+           trail: list[str], reason: Any, asked: str, site: str) -> Decision:
     """A leaf's answer for `reason` (`fields`) for a request that asks for a practitioner or a
-    site, when the outcome books: who, where, how long and which motif for what is asked."""
-    table, o = asks
-    booked = table.get((reason, asked)) if table is not None and site == "none" else None
+    site, when the outcome books: who, where, how long and which motif for what is asked (from
+    `table` for a practitioner, worked out for a site)."""
+    booked = table.get((reason, asked)) if site == "none" else None
     given, notes = booked if booked is not None else _booked(practice, reason, o, asked, site)
     d = fields.copy()
     d.update(given)
@@ -300,14 +313,16 @@ def _walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
 
 def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
     """The answer diagram as linked rows for `decide`'s walk, made once from the file. An inner
-    row: (attribute read, value → atom, child row per atom, trail words per atom — "" where the
-    answer does not depend on the attribute there). A leaf row: (None, its decision, its
+    row: (attribute read, value → atom, trail words per atom — "" where the answer does not
+    depend on the attribute there, its test as data for the walk in C (`walk_tests`: code,
+    data), then the child row of each atom). A leaf row: (None, its decision, its
     "decides" words, the ids of the rules tied with the one that decides, per reason that can
     reach it the fields of its answer to a request that asks for no practitioner or site, and
     what a practitioner or site asked for changes: `_ASKS_IGNORED` nothing (the outcome does
-    not book); None, too much for the table (a fallback books): the answer is built as for
-    a request the table does not cover; else (per reason and practitioner, who, where, how long
-    and which motif, or None when the outcome names practitioners, sites or a duration; the outcome).
+    not book); else (per reason and practitioner asked for, who, where, how long and which
+    motif; the outcome; None) when the outcome books, or ({}, the outcome, per reason and
+    practitioner what the outcome says) when its fallback books too. A site asked for is
+    worked out per request.
     Rows hold their children rather than node numbers: a walk then follows pointers through
     a few objects, not a list of tens of thousands, which is what a step costs. Made from the
     file alone: a request adds nothing to it."""
@@ -337,7 +352,10 @@ def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
                 reach[k] |= m
     made: dict[int, tuple[Any, ...]] = {}
     parts: dict[Any, Decision] = {}
-    booked: dict[tuple[str, str], tuple[dict[str, Any], tuple[str, ...]]] | None = None
+    booked: dict[Any, dict[tuple[str, str], tuple[dict[str, Any], tuple[str, ...]]]] = {}
+    said_parts: dict[int, dict[tuple[str, str], Decision]] = {}
+    one: dict[tuple[Any, ...], dict[str, Any]] = {}
+    first = next(iter(practice.practitioners), None)  # a reason's rows in a table are made all at once
     shared: dict[Any, Any] = {}
     for n in reversed(nodes):
         level = levels[n]
@@ -350,7 +368,7 @@ def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
                 words = tuple(texts[(n, c)] for c in kids)
             words = shared.setdefault(words, words)  # one object per distinct tuple: fewer to keep in cache
             how, data = tests[level]
-            made[n] = (name, atom_of, tuple(made[k] for k in kids), words, how, data)
+            made[n] = (name, atom_of, words, how, data, *(made[k] for k in kids))
             continue
         _tag, i, tied = dg.value[n]
         ld = cp.by_answer[(i, tied)]
@@ -361,22 +379,37 @@ def _make_walk_table(cp: CompiledPractice) -> tuple[Any, ...]:
         if ld.rule is not None and decides is not None:
             rule = cp.rules[ld.rule]
             o = rule.outcome
+            said, books = cp.outcome_said[ld.rule]
+            m = reach[n]
             if not o.books():
                 asks = _ASKS_IGNORED
             elif o.action in ("book", "validate") and not (o.fallback and o.fallback.books()):
-                # what is asked for changes who, where, how long and which motif; for outcomes that
-                # name no one, no site and no duration (`_booked` reads nothing else of them), made
-                # once per reason and practitioner asked for
-                if o.with_ or o.at or o.duration:
-                    table = None
-                elif booked is None:
-                    table = booked = {(r, p): _booked(practice, r, o, p, "none")
-                                      for r in reasons for p in practice.practitioners}
-                else:
-                    table = booked
-                asks = (table, o)
-            said, books = cp.outcome_said[ld.rule]
-            m = reach[n]
+                # what is asked for changes who, where, how long and which motif: per reason and
+                # practitioner, made once for the outcomes that name the same practitioners,
+                # sites and duration (`_booked` reads nothing else of them)
+                sig = (tuple(x.text for x in o.with_), tuple(x.text for x in o.at),
+                       o.duration.minutes if o.duration else None)
+                table = booked.setdefault(sig, {})
+                for b, r in enumerate(reasons):
+                    if m >> b & 1 and (r, first) not in table:
+                        for p in practice.practitioners:
+                            given, notes = _booked(practice, r, o, p, "none")
+                            # one object for equal fields (the key says all they hold): for most
+                            # practitioners asked for, only the note that they do not take it differs
+                            same = (r, given["practitioners"], given["sites"], given["duration"],
+                                    tuple(given["durations"].items()))
+                            table[(r, p)] = (one.setdefault(same, given), notes)
+                asks = (table, o, None)
+            else:
+                # a fallback books too: what the outcome says, per reason and practitioner asked for
+                # (what `_outcome_part` reads of a request), once for the rules that say the same
+                said_table = said_parts.setdefault(said, {})
+                for b, r in enumerate(reasons):
+                    if m >> b & 1 and (r, first) not in said_table:
+                        for p in practice.practitioners:
+                            asked = Request({"reason": r, "practitioner": p, "site": "none"}, None, {})
+                            said_table[(r, p)] = _outcome_part(practice, o, asked)
+                asks = ({}, o, said_table)
             for b, r in enumerate(reasons):
                 if not m >> b & 1:
                     continue

@@ -67,7 +67,7 @@ def _path(cp: Any, req: Any) -> str:
     values = req.values
     row = cp.walk
     while (name := row[0]) is not None:
-        row = row[2][row[1](values[name])]
+        row = row[5 + row[1](values[name])]
     asks, ready = row[5], row[4]
     if ready.get(values.get("reason")) is None:
         return "no answer made with the table"
@@ -75,10 +75,13 @@ def _path(cp: Any, req: Any) -> str:
         return "as made"
     if asks is _ASKS_IGNORED:
         return "asks change nothing"
-    if asks is None:
+    table, _o, parts = asks
+    key = (values.get("reason"), values.get("practitioner", "none"))
+    if parts is not None:
+        if values.get("site", "none") == "none" and key in parts:
+            return "fallback books: from the table"
         return "outcome part and rule"
-    table = asks[0]
-    if table is not None and values.get("site", "none") == "none":
+    if values.get("site", "none") == "none" and key in table:
         return "practitioner asked: from the table"
     return "practitioner or site asked: worked out"
 
@@ -96,6 +99,7 @@ def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
 @pytest.mark.parametrize("name,practice", _practices(), ids=lambda v: v if isinstance(v, str) else "")
 def test_decide_equals_the_walk_without_table_or_cache(name: str, practice: Any, walk: str) -> None:
     cp = compiled(practice)
+    cp.walk_wanted = True  # the table from the first complete request on
     paths: Counter[str] = Counter()
     for k, req in enumerate(_requests(practice, 600, seed=len(name))):
         if not req.values.keys() >= cp.attribute_names:
@@ -108,7 +112,7 @@ def test_decide_equals_the_walk_without_table_or_cache(name: str, practice: Any,
         paths[_path(cp, req)] += 1
     assert paths["as made"] > 0, paths
     if name.startswith("generated"):
-        for way in ("asks change nothing", "practitioner asked: from the table",
+        for way in ("asks change nothing", "practitioner asked: from the table", "fallback books: from the table",
                     "practitioner or site asked: worked out", "outcome part and rule"):
             assert paths[way] > 0, (way, paths)
     if name == "booking-at-sites":
@@ -120,8 +124,10 @@ def test_the_table_is_made_from_the_file_alone() -> None:
     same for a practice compiled again — so it keeps nothing of a request (patient details)."""
     practice = _load("bench-100.diary.yaml", generate(100, 0))
     cp = compiled(practice)
-    decide(practice, _requests(practice, 1, seed=1)[0])
+    for req in _requests(practice, 2, seed=1):
+        decide(practice, req)
     table = cp.walk
+    assert table is not None
 
     def leaves(row: Any, out: list[Any], seen: set[int]) -> list[Any]:
         if id(row) in seen:
@@ -130,7 +136,7 @@ def test_the_table_is_made_from_the_file_alone() -> None:
         if row[0] is None:
             out.append((row[2], row[3], sorted((r, sorted(f.items(), key=str)) for r, f in row[4].items())))
         else:
-            for kid in row[2]:
+            for kid in row[5:]:
                 leaves(kid, out, seen)
         return out
 
@@ -140,5 +146,20 @@ def test_the_table_is_made_from_the_file_alone() -> None:
     assert cp.walk is table
     assert repr(leaves(table, [], set())) == before
     again = _load("bench-100.diary.yaml", generate(100, 0))
-    decide(again, _requests(again, 1, seed=1)[0])
+    for req in _requests(again, 2, seed=1):
+        decide(again, req)
     assert repr(leaves(compiled(again).walk, [], set())) == before
+
+
+def test_the_table_is_made_by_the_second_complete_request() -> None:
+    """A one-off query (the command line) does not pay for the table: the first complete request
+    is answered from the decision diagram, the second makes the table; both answers are the
+    ones without table or cache."""
+    practice = _load("bench-100.diary.yaml", generate(100, 0))
+    cp = compiled(practice)
+    first, second = _requests(practice, 2, seed=3)
+    assert first.values.keys() >= cp.attribute_names and second.values.keys() >= cp.attribute_names
+    assert decide(practice, first) == _decide_incomplete(cp, first, _matched_key(cp, first))
+    assert cp.walk is None
+    assert decide(practice, second) == _decide_incomplete(cp, second, _matched_key(cp, second))
+    assert cp.walk is not None

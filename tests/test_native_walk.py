@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from benchmarks.generate import generate
 from diaryrules.compile import compiled
-from diaryrules.evaluate import _ASKS_IGNORED, Decision, decide
+from diaryrules.evaluate import _ASKS_IGNORED, Decision, _walk_table, decide
 from diaryrules.linter import load_practice
 from diaryrules.request import Request
 
@@ -47,11 +47,10 @@ def _practice() -> Any:
 
 def _python_walk(row: Any, values: Any, trail: list[str]) -> Any:
     while (name := row[0]) is not None:
-        _name, atom_of, kids, words, _how, _data = row
-        a = atom_of(values[name])
-        if t := words[a]:
+        a = row[1](values[name])
+        if t := row[2][a]:
             trail.append(t)
-        row = kids[a]
+        row = row[5 + a]
     return row
 
 
@@ -86,8 +85,7 @@ def _values(draw: st.DrawFn) -> dict[str, Any]:
 @given(values=_values())
 def test_c_walk_reaches_the_leaf_and_trail_of_the_python_loop(values: dict[str, Any]) -> None:
     cp = compiled(_practice())
-    decide(_practice(), Request(values, datetime(2027, 3, 1, 10, 0), {}))  # makes the table
-    root = cp.walk
+    root = cp.walk or _walk_table(cp)
     want_trail: list[str] = []
     want = _python_walk(root, values, want_trail)
     got_trail: list[str] = []
@@ -104,26 +102,29 @@ def test_every_kind_of_test_is_walked_in_c() -> None:
 
 
 def test_answer_gives_the_decision_or_the_leaf() -> None:
-    """`answer` makes the Decision where the table holds it, else hands the leaf back with the
-    trail walked so far (decide finishes in Python)."""
+    """`answer` makes the Decision where the table holds it (a practitioner asked for included),
+    else hands the leaf back with the trail walked so far (decide finishes in Python)."""
     practice = _practice()
     cp = compiled(practice)
+    root = cp.walk or _walk_table(cp)
     answer = native_module().answer
-    made = handed = 0
+    made = asked = handed = 0
     for k in range(300):
         values = _sampled(k)
         trail: list[str] = []
-        out = answer(cp.walk, values, trail, Decision, _ASKS_IGNORED)
+        out = answer(root, values, trail, Decision, _ASKS_IGNORED)
         py_trail: list[str] = []
-        leaf = _python_walk(cp.walk, values, py_trail)
+        leaf = _python_walk(root, values, py_trail)
         if out.__class__ is Decision:
             made += 1
             assert out == decide(practice, Request(values, None, {}))
-            assert out.trail == tuple(trail) == (*py_trail, leaf[2])
+            assert out.trail == tuple(trail)
+            assert out.trail[:len(py_trail) + 1] == (*py_trail, leaf[2])
+            asked += values.get("practitioner", "none") != "none"
         else:
             handed += 1
             assert out is leaf and trail == py_trail
-    assert made and handed, (made, handed)
+    assert made and asked and handed, (made, asked, handed)
 
 
 def _sampled(k: int) -> dict[str, Any]:
@@ -144,20 +145,22 @@ def _leaf() -> tuple[Any, ...]:
 @pytest.mark.parametrize("row,values,error", [
     ((), {}, TypeError),                                                      # empty row
     ("not a row", {}, TypeError),
-    (("a", len, (_leaf(),), ("",)), {"a": 1}, TypeError),                     # 4 items: the old shape
-    (("a", None, [_leaf()], ("",), 1, {1: 0}), {"a": 1}, TypeError),          # children in a list
-    (("a", None, (_leaf(),), ("",), 1, {1: 5}), {"a": 1}, IndexError),        # atom out of range
-    (("a", None, (_leaf(),), ("",), 1, {1: -1}), {"a": 1}, IndexError),       # negative atom
-    (("a", None, (_leaf(),), ("",), 1, {1: "x"}), {"a": 1}, TypeError),       # not an index
-    (("a", None, (_leaf(),), ("",), 1, {1: 0}), {"a": 2}, KeyError),          # value not a label
-    (("a", None, (_leaf(),), ("",), 1, {1: 0}), {}, KeyError),                # attribute not given
-    (("a", None, (_leaf(),), ("",), 9, None), {"a": 1}, TypeError),           # test code unknown
-    (("a", None, (_leaf(),), ("",), 4, [1]), {"a": 1}, TypeError),            # bounds not a tuple
-    (("a", None, (_leaf(),), ("",), 4, ("x",)), {"a": 1}, TypeError),         # bounds not comparable
-    (("a", None, (_leaf(),), ("",), 5, ()), {"a": 1}, AttributeError),        # not a date
-    (("a", None, (_leaf(), _leaf()), ("", ""), 2, "e"), {"a": 3}, TypeError),  # `in` an int
-    (("a", int, (_leaf(),), ("",), 0, None), {"a": "x"}, ValueError),          # the call raises
-    (("a", None, (_leaf(),), ("",), 1, {1: 0}), ["not", "a", "mapping"], TypeError),
+    (("a", len, ("",), (_leaf(),)), {"a": 1}, TypeError),                     # no children
+    (("a", None, [""], 1, {1: 0}, _leaf()), {"a": 1}, TypeError),             # words in a list
+    (("a", None, ("",), 1, {1: 1}, _leaf()), {"a": 1}, IndexError),           # atom out of range
+    (("a", None, ("", ""), 1, {1: 1}, _leaf()), {"a": 1}, IndexError),        # one word, no child
+    (("a", None, ("",), 1, {1: -1}, _leaf()), {"a": 1}, IndexError),          # negative atom
+    (("a", None, ("",), 1, {1: "x"}, _leaf()), {"a": 1}, TypeError),          # not an index
+    (("a", None, ("",), 1, {1: 0}, _leaf()), {"a": 2}, KeyError),             # value not a label
+    (("a", None, ("",), 1, {1: 0}, _leaf()), {}, KeyError),                   # attribute not given
+    (("a", None, ("",), 9, None, _leaf()), {"a": 1}, TypeError),              # test code unknown
+    (("a", None, ("",), 4, [1], _leaf()), {"a": 1}, TypeError),               # bounds not a tuple
+    (("a", None, ("",), 4, ("x",), _leaf()), {"a": 1}, TypeError),            # bounds not comparable
+    (("a", None, ("",), 5, (), _leaf()), {"a": 1}, AttributeError),           # not a date
+    (("a", None, ("", ""), 2, "e", _leaf(), _leaf()), {"a": 3}, TypeError),   # `in` an int
+    (("a", int, ("",), 0, None, _leaf()), {"a": "x"}, ValueError),            # the call raises
+    (("a", None, ("",), 1, {1: 0}, "not a row"), {"a": 1}, TypeError),        # a child not a row
+    (("a", None, ("",), 1, {1: 0}, _leaf()), ["not", "a", "mapping"], TypeError),
 ])
 def test_malformed_rows_raise_and_do_not_crash(row: Any, values: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
@@ -183,15 +186,17 @@ def test_walks_keep_no_reference() -> None:
     freed too early (which would show as a crash or a count going down)."""
     practice = _practice()
     cp = compiled(practice)
+    root = cp.walk or _walk_table(cp)
     values = _sampled(1)
     answer, walk_ = native_module().answer, native_module().walk
-    leaf = walk_(cp.walk, values, [])
-    watched = [cp.walk, leaf, leaf[2], *values.values(), *leaf[4].values()]
+    leaf = walk_(root, values, [])
+    watched = [root, leaf, leaf[2], *values.values(), *leaf[4].values()]
     words: list[str] = []
-    walk_(cp.walk, values, words)
+    walk_(root, values, words)
     watched += words
+    answer(root, values, [], Decision, _ASKS_IGNORED)
     before = [sys.getrefcount(o) for o in watched]
     for _ in range(2_000):
-        walk_(cp.walk, values, [])
-        answer(cp.walk, values, [], Decision, _ASKS_IGNORED)
+        walk_(root, values, [])
+        answer(root, values, [], Decision, _ASKS_IGNORED)
     assert [sys.getrefcount(o) for o in watched] == before
