@@ -299,12 +299,266 @@ answer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+
+/* ---- stage `compile`: the matched-set walk (compile.Diagram.matched_sets), in C ----------------
+ *
+ * matched(held, pairs, level, children, true, false, shift, bits, leaf, mk, memo, leaves, made)
+ *   -> node: the same recursion as `go` in Diagram.matched_sets, which stays the reference and the
+ *   fallback; it calls the diagram's own `leaf` and `mk`, in the same order, so the diagram is the
+ *   same node for node. pairs: a sorted tuple of ints (node << shift | rule); bits[i] == 1 << i.
+ */
+typedef struct {
+    PyObject *level, *children, *bits, *leaf, *mk, *memo, *leaves, *made;
+    long long true_, false_, shift, low;
+} Go;
+
+static long
+long_at(PyObject *list, long i)
+{
+    if (i < 0 || i >= PyList_GET_SIZE(list)) {
+        PyErr_SetString(PyExc_IndexError, "matched(): node out of range");
+        return -1;
+    }
+    return PyLong_AsLong(PyList_GET_ITEM(list, i));
+}
+
+static PyObject *
+held_leaf(Go *g, PyObject *held)
+{
+    PyObject *r = PyDict_GetItemWithError(g->leaves, held);
+    if (r != NULL) {
+        return Py_NewRef(r);
+    }
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    r = PyObject_CallOneArg(g->leaf, held);
+    if (r == NULL) {
+        return NULL;
+    }
+    if (PyDict_SetItem(g->leaves, held, r) < 0 || PyList_Append(g->made, r) < 0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    return r;
+}
+
+static PyObject *go(Go *g, PyObject *held, PyObject *pairs);
+
+/* the child for one way the split pairs go (cols[j][a] for each j) */
+static PyObject *
+way_child(Go *g, PyObject *held, PyObject *pairs, Py_ssize_t k, PyObject **cols, const long long *rules,
+          const Py_ssize_t *rest, Py_ssize_t nrest, Py_ssize_t a)
+{
+    PyObject *h = Py_NewRef(held), *col = PyList_New(0), *r = NULL;
+    if (col == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nrest; i++) {
+        if (PyList_Append(col, PyTuple_GET_ITEM(pairs, rest[i])) < 0) {
+            goto done;
+        }
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        long long c = PyLong_AsLongLong(PyTuple_GET_ITEM(cols[j], a));
+        if (c == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (c == g->true_) {
+            if (rules[j] >= PyList_GET_SIZE(g->bits)) {
+                PyErr_SetString(PyExc_IndexError, "matched(): rule out of range");
+                goto done;
+            }
+            PyObject *h2 = PyNumber_Or(h, PyList_GET_ITEM(g->bits, rules[j]));
+            if (h2 == NULL) {
+                goto done;
+            }
+            Py_SETREF(h, h2);
+        }
+        else if (c != g->false_) {
+            PyObject *pair = PyLong_FromLongLong((c << g->shift) | rules[j]);
+            if (pair == NULL || PyList_Append(col, pair) < 0) {
+                Py_XDECREF(pair);
+                goto done;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    if (PyList_GET_SIZE(col) == 0) {
+        r = held_leaf(g, h);
+    }
+    else if (PyList_Sort(col) == 0) { /* a set of pairs: sorted, equal sets give equal keys */
+        PyObject *t = PyList_AsTuple(col);
+        if (t != NULL) {
+            r = go(g, h, t);
+            Py_DECREF(t);
+        }
+    }
+done:
+    Py_DECREF(h);
+    Py_XDECREF(col);
+    return r;
+}
+
+static PyObject *
+go(Go *g, PyObject *held, PyObject *pairs)
+{
+    PyObject *key = PyTuple_Pack(2, held, pairs);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *hit = PyDict_GetItemWithError(g->memo, key);
+    if (hit != NULL || PyErr_Occurred()) {
+        Py_DECREF(key);
+        return Py_XNewRef(hit);
+    }
+    Py_ssize_t np = PyTuple_GET_SIZE(pairs), k = 0, nrest = 0;
+    long *levels = PyMem_Malloc(sizeof(long) * (np + 1));
+    Py_ssize_t *idx = PyMem_Malloc(sizeof(Py_ssize_t) * (np + 1) * 2);
+    PyObject **cols = PyMem_Malloc(sizeof(PyObject *) * (np + 1));
+    PyObject *ways = NULL, *kids = NULL, *r = NULL, *top_obj = NULL;
+    long long *rules = PyMem_Malloc(sizeof(long long) * (np + 1));
+    long top = LONG_MAX;
+    if (levels == NULL || idx == NULL || cols == NULL || rules == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t *rest = idx + np + 1;
+    for (Py_ssize_t i = 0; i < np; i++) {
+        long long p = PyLong_AsLongLong(PyTuple_GET_ITEM(pairs, i));
+        if (p == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        levels[i] = long_at(g->level, (Py_ssize_t)(p >> g->shift));
+        if (levels[i] == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (levels[i] < top) {
+            top = levels[i];
+        }
+    }
+    for (Py_ssize_t i = 0; i < np; i++) {
+        long long p = PyLong_AsLongLong(PyTuple_GET_ITEM(pairs, i));
+        if (levels[i] == top) {
+            Py_ssize_t n = (Py_ssize_t)(p >> g->shift);
+            if (n >= PyList_GET_SIZE(g->children)) {
+                PyErr_SetString(PyExc_IndexError, "matched(): node out of range");
+                goto done;
+            }
+            cols[k] = PyList_GET_ITEM(g->children, n);
+            rules[k] = p & g->low;
+            if (!PyTuple_Check(cols[k]) || PyTuple_GET_SIZE(cols[k]) != PyTuple_GET_SIZE(cols[0])) {
+                PyErr_SetString(PyExc_ValueError, "matched(): children of one level differ in size");
+                goto done;
+            }
+            k++;
+        }
+        else {
+            rest[nrest++] = i;
+        }
+    }
+    if (k == 0) {
+        PyErr_SetString(PyExc_ValueError, "matched(): no pair to split");
+        goto done;
+    }
+    Py_ssize_t size = PyTuple_GET_SIZE(cols[0]);
+    ways = PyDict_New();
+    kids = PyTuple_New(size);
+    if (ways == NULL || kids == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t a = 0; a < size; a++) {
+        /* one way: the children of the split nodes for this atom (the child itself for one node) */
+        PyObject *way;
+        if (k == 1) {
+            way = Py_NewRef(PyTuple_GET_ITEM(cols[0], a));
+        }
+        else {
+            way = PyTuple_New(k);
+            if (way == NULL) {
+                goto done;
+            }
+            for (Py_ssize_t j = 0; j < k; j++) {
+                PyTuple_SET_ITEM(way, j, Py_NewRef(PyTuple_GET_ITEM(cols[j], a)));
+            }
+        }
+        PyObject *child = PyDict_GetItemWithError(ways, way);
+        if (child != NULL) {
+            Py_INCREF(child);
+        }
+        else if (!PyErr_Occurred()) {
+            child = way_child(g, held, pairs, k, cols, rules, rest, nrest, a);
+            if (child != NULL && PyDict_SetItem(ways, way, child) < 0) {
+                Py_CLEAR(child);
+            }
+        }
+        Py_DECREF(way);
+        if (child == NULL) {
+            goto done;
+        }
+        PyTuple_SET_ITEM(kids, a, child);
+    }
+    top_obj = PyLong_FromLong(top);
+    if (top_obj == NULL) {
+        goto done;
+    }
+    r = PyObject_CallFunctionObjArgs(g->mk, top_obj, kids, NULL);
+    if (r != NULL && (PyDict_SetItem(g->memo, key, r) < 0 || PyList_Append(g->made, r) < 0)) {
+        Py_CLEAR(r);
+    }
+done:
+    PyMem_Free(levels);
+    PyMem_Free(rules);
+    PyMem_Free(idx);
+    PyMem_Free(cols);
+    Py_XDECREF(ways);
+    Py_XDECREF(kids);
+    Py_XDECREF(top_obj);
+    Py_DECREF(key);
+    return r;
+}
+
+static PyObject *
+matched(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 13) {
+        PyErr_Format(PyExc_TypeError, "matched() takes 13 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    Go g = {.level = args[2], .children = args[3], .bits = args[7], .leaf = args[8], .mk = args[9],
+            .memo = args[10], .leaves = args[11], .made = args[12]};
+    if (!PyTuple_Check(args[1]) || !PyList_Check(g.level) || !PyList_Check(g.children) ||
+        !PyList_Check(g.bits) || !PyDict_Check(g.memo) || !PyDict_Check(g.leaves) || !PyList_Check(g.made)) {
+        PyErr_SetString(PyExc_TypeError, "matched(): pairs a tuple; level, children, bits, made lists; "
+                        "memo, leaves dicts");
+        return NULL;
+    }
+    g.true_ = PyLong_AsLongLong(args[4]);
+    g.false_ = PyLong_AsLongLong(args[5]);
+    g.shift = PyLong_AsLongLong(args[6]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (g.shift < 1 || g.shift > 30) {
+        PyErr_SetString(PyExc_ValueError, "matched(): shift out of range");
+        return NULL;
+    }
+    g.low = (1LL << g.shift) - 1;
+    if (PyTuple_GET_SIZE(args[1]) == 0) {
+        return held_leaf(&g, args[0]);
+    }
+    return go(&g, args[0], args[1]);
+}
+
 static PyMethodDef methods[] = {
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
      "walk(row, values, trail) -> leaf row: decide's walk of its table (see evaluate.decide)."},
     {"answer", (PyCFunction)(void (*)(void))answer, METH_FASTCALL,
      "answer(row, values, trail, decision_type, ignored) -> Decision, or the leaf row when the "
      "table does not hold the answer (see evaluate.decide)."},
+    {"matched", (PyCFunction)(void (*)(void))matched, METH_FASTCALL,
+     "matched(held, pairs, level, children, true, false, shift, bits, leaf, mk, memo, leaves, made) -> "
+     "node: the matched-set walk of compile.Diagram.matched_sets."},
     {NULL, NULL, 0, NULL},
 };
 

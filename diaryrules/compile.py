@@ -14,12 +14,13 @@ The same diagram is what `evaluate` walks and what the validator's checks read.
 from __future__ import annotations
 
 import gc
+import os
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from typing import Any
 
 from .model import TIERS, Attribute, Practice, Rule
@@ -242,6 +243,11 @@ class Diagram:
             elif n != false:
                 start.append(n << shift | i)
         start.sort()
+        c = native()
+        if c is not None:  # the same walk in C (diaryrules/_walk.c): same calls, same diagram
+            bits = [1 << i for i in range(len(roots))]
+            return c.matched(held, tuple(start), level, children, true, false, shift, bits, leaf, mk, memo,
+                             leaves, made), made
         return (go(held, tuple(start)) if start else held_leaf(held)), made
 
     def map_leaves(self, op: str, fn: Any, n: int) -> int:
@@ -707,6 +713,20 @@ def bits(mask: int) -> frozenset[int]:
         out.append(i)
         mask ^= low
     return frozenset(out)
+
+
+@cache
+def native() -> Any:
+    """The C part (`diaryrules/_walk.c`: decide's walk, the matched-set walk): None when it was
+    not built (no C compiler at install) or DIARYRULES_PURE_PYTHON is set; the same steps then
+    run in Python."""
+    if os.environ.get("DIARYRULES_PURE_PYTHON"):
+        return None
+    try:
+        from . import _walk  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _walk
 
 
 @contextmanager

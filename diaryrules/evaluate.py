@@ -8,7 +8,6 @@ which motif to pick in each practitioner's diary tool.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
@@ -26,6 +25,7 @@ from .compile import (
     step_words,
     value_groups,
 )
+from .compile import native as compiled_native
 from .model import Practice, Rule
 from .request import Request, build_request
 from .syntax import Always, And, Cond, Not, Or, Outcome, Test, format_duration
@@ -285,19 +285,7 @@ def _asked(practice: Practice, fields: dict[str, Any], table: dict[tuple[str, st
     return out
 
 
-def _native() -> Any:
-    """decide's walk in C (`diaryrules/_walk.c`): None when it was not built (no C compiler at
-    install) or DIARYRULES_PURE_PYTHON is set; decide then takes the same steps in Python."""
-    if os.environ.get("DIARYRULES_PURE_PYTHON"):
-        return None
-    try:
-        from . import _walk  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return _walk
-
-
-native = _native()
+native = compiled_native()
 native_answer: Callable[..., Any] | None = native.answer if native is not None else None
 _ASKS_IGNORED = object()  # marks a leaf whose answer no practitioner or site asked for changes
 

@@ -14,6 +14,7 @@ import importlib
 import sys
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -22,10 +23,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate
-from diaryrules.compile import compiled
+from diaryrules import compile as compile_module
+from diaryrules.compile import compile_practice, compiled
 from diaryrules.evaluate import _ASKS_IGNORED, Decision, _walk_table, decide
 from diaryrules.linter import load_practice
 from diaryrules.request import Request
+from tests.ruleforge import files_st
+
+EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.diary.yaml"))
 
 
 def native_module() -> ModuleType:
@@ -200,3 +205,68 @@ def test_walks_keep_no_reference() -> None:
         walk_(root, values, [])
         answer(root, values, [], Decision, _ASKS_IGNORED)
     assert [sys.getrefcount(o) for o in watched] == before
+
+
+# -- the matched-set walk (compile.Diagram.matched_sets) ----------------------------------------
+
+def _diagram(practice: Any, c: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, ...]:
+    monkeypatch.setattr(compile_module, "native", native_module if c else (lambda: None))
+    cp = compile_practice(practice)
+    dg = cp.diagram
+    return (dg.level, dg.children, [repr(v) for v in dg.value], cp.root, cp.answer_root, cp.decision_root,
+            sorted(cp.edge_texts.items()))
+
+
+def _loaded(text: str) -> Any:
+    loaded = load_practice("gen.diary.yaml", text)
+    assert loaded.practice is not None, loaded.diagnostics[:3]
+    return loaded.practice
+
+
+@pytest.mark.parametrize("source", ["generated-300", *[p.name for p in EXAMPLES]])
+def test_c_matched_walk_makes_the_same_diagram(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Node for node: the C walk calls the diagram's own `leaf` and `mk` in the order `go` does."""
+    text = generate(300, seed=4) if source == "generated-300" else (EXAMPLES[0].parent / source).read_text()
+    practice = _loaded(text)
+    assert _diagram(practice, True, monkeypatch) == _diagram(practice, False, monkeypatch)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(f=files_st(max_rules=20))
+def test_c_matched_walk_on_random_files(f: Any) -> None:
+    practice = _loaded(f.text())
+    with pytest.MonkeyPatch.context() as mp:
+        assert _diagram(practice, True, mp) == _diagram(practice, False, mp)
+
+
+def test_c_matched_walk_is_used() -> None:
+    """The compile takes the C walk where it is built: it is what the benchmark times."""
+    called: list[int] = []
+    real = native_module()
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def matched(self, *args: Any) -> Any:
+            called.append(1)
+            return real.matched(*args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compile_module, "native", lambda: Spy())
+        compile_practice(_loaded(generate(100, seed=1)))
+    assert called == [1]
+
+
+@pytest.mark.parametrize("args,error", [
+    ((0, (), [], [], 1, 0, 4, [], None, None, {}, {}, []), TypeError),            # leaf not callable
+    ((0, (5 << 4,), [], [], 1, 0, 4, [1], None, None, {}, {}, []), IndexError),   # node out of range
+    ((0, (0,), [0], [(2, 3)], 1, 0, 4, [1], None, None, {}, {}, []), IndexError),  # child out of range
+    ((0, (0,), [0], [(1,)], 1, 0, 4, [], None, None, {}, {}, []), IndexError),     # rule out of range
+    ((0, (0,), [0], [(1,)], 1, 0, 99, [1], None, None, {}, {}, []), ValueError),   # shift too large
+    ((0, [0], [0], [(1,)], 1, 0, 4, [1], None, None, {}, {}, []), TypeError),      # pairs in a list
+    ((0, ("x",), [0], [(1,)], 1, 0, 4, [1], None, None, {}, {}, []), TypeError),   # a pair not an int
+])
+def test_c_matched_walk_refuses_bad_input(args: tuple[Any, ...], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        native_module().matched(*args)
