@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint-code bench fuzz clean peers
 
-$(STAMP): pyproject.toml setup.py diaryrules/_walk.c
+$(STAMP): pyproject.toml setup.py diaryrules/_speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

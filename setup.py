@@ -6,4 +6,4 @@ the same steps in Python (diaryrules/evaluate.py); docs/performance.md gives bot
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("diaryrules._walk", ["diaryrules/_walk.c"], optional=True)])
+setup(ext_modules=[Extension("diaryrules._speedups", ["diaryrules/_speedups.c"], optional=True)])

@@ -645,7 +645,7 @@ def environment() -> dict[str, Any]:
 def _decide_walk() -> str:
     from diaryrules import evaluate
 
-    return "C (diaryrules._walk)" if evaluate.native_answer is not None else "Python (no C module built)"
+    return "C (diaryrules._speedups)" if evaluate.native_answer is not None else "Python (no C module built)"
 
 
 # -- targets and table -------------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ class Diagram:
                 start.append(n << shift | i)
         start.sort()
         c = native()
-        if c is not None:  # the same walk in C (diaryrules/_walk.c): same calls, same diagram
+        if c is not None:  # the same walk in C (diaryrules/_speedups.c): same calls, same diagram
             bits = [1 << i for i in range(len(roots))]
             return c.matched(held, tuple(start), level, children, true, false, shift, bits, leaf, mk, memo,
                              leaves, made), made
@@ -447,7 +447,7 @@ class CompiledPractice:
     @cached_property
     def walk_tests(self) -> list[tuple[int, Any]]:
         """Per level: what `walkers`' value → atom computes, as data for decide's walk in C
-        (`diaryrules/_walk.c`, whose header lists the codes): 1 an enum's label → atom dict,
+        (`diaryrules/_speedups.c`, whose header lists the codes): 1 an enum's label → atom dict,
         2 a set's element (atom 1 when present), 3 truth, 4 bisection of the inner bounds,
         5 the same of a date's ordinal."""
         out: list[tuple[int, Any]] = []
@@ -717,16 +717,16 @@ def bits(mask: int) -> frozenset[int]:
 
 @cache
 def native() -> Any:
-    """The C part (`diaryrules/_walk.c`: decide's walk, the matched-set walk): None when it was
-    not built (no C compiler at install) or DIARYRULES_PURE_PYTHON is set; the same steps then
-    run in Python."""
+    """The C part (`diaryrules/_speedups.c`: decide's walk, the matched-set walk, the slot objects
+    of a listing): None when it was not built (no C compiler at install) or DIARYRULES_PURE_PYTHON
+    is set; the same steps then run in Python, which stays the reference the tests compare with."""
     if os.environ.get("DIARYRULES_PURE_PYTHON"):
         return None
     try:
-        from . import _walk  # type: ignore[attr-defined]
+        from . import _speedups  # type: ignore[attr-defined]
     except ImportError:
         return None
-    return _walk
+    return _speedups
 
 
 @contextmanager

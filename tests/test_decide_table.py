@@ -1,6 +1,6 @@
 """`decide`'s table (evaluate._walk_table) against the plain path it stands for.
 
-For a complete request, `decide` walks linked rows (in C where diaryrules/_walk.c is built, and
+For a complete request, `decide` walks linked rows (in C where diaryrules/_speedups.c is built, and
 in Python: both are tested) and, at the leaf, copies the answer made with
 the table for the request's reason, changing who, where, how long and which motif when a
 practitioner is asked for. The law: whatever path it takes, the decision is the one the walk of
@@ -23,7 +23,7 @@ from diaryrules import evaluate
 from diaryrules.compile import compiled
 from diaryrules.evaluate import _ASKS_IGNORED, _decide_incomplete, _matched_key, decide, make_request
 from diaryrules.linter import load_practice
-from tests.test_native_walk import native_module
+from tests.test_speedups import native_module
 
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.diary.yaml"))
 
@@ -88,7 +88,7 @@ def _path(cp: Any, req: Any) -> str:
 
 @pytest.fixture(params=["C", "Python"])
 def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """decide's walk in C (diaryrules/_walk.c) and the same steps in Python: both must hold."""
+    """decide's walk in C (diaryrules/_speedups.c) and the same steps in Python: both must hold."""
     if request.param == "C":
         monkeypatch.setattr(evaluate, "native_answer", native_module().answer)
     else:

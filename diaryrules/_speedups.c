@@ -1,4 +1,5 @@
-/* diaryrules._walk — stage `evaluate`: decide's walk of its table, in C.
+/* diaryrules._speedups — the C part of three stages: decide's walk of its table (evaluate), the
+ * matched-set walk (compile) and the making of slot objects (slots); each below its own header.
  *
  * The same steps as the pure-Python code in evaluate.decide, which stays the reference and is
  * used when this module is not built (no C compiler at install) or DIARYRULES_PURE_PYTHON is set;
@@ -550,6 +551,118 @@ matched(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     return go(&g, args[0], args[1]);
 }
 
+
+/* ---- stage `slots`: making the Slot objects of a listing (slots._Search._make), in C -----------
+ *
+ * slots(keys, stride, kinds, moments, durations, slot_type) -> list of slot_type
+ *   For each key t * stride + i (sorted), each (practitioner, site, duration index, diary, motif)
+ *   of kinds[i] gives one object with the fields practitioner, site, start = moments[t],
+ *   end = moments[t + durations[d]], diary, motif, set in that order: what `_make` writes in
+ *   Python, which stays the reference and the fallback. moments: any mapping (a dict that fills
+ *   itself).
+ */
+static PyObject *str_practitioner_f, *str_site_f, *str_start, *str_end, *str_diary, *str_motif;
+
+static PyObject *
+slots(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "slots() takes 6 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *keys = args[0], *kinds = args[2], *moments = args[3], *durations = args[4], *type = args[5];
+    long long stride = PyLong_AsLongLong(args[1]);
+    if (stride == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (!PyList_Check(keys) || !PyList_Check(kinds) || !PyList_Check(durations) || !PyType_Check(type) ||
+        stride < 1) {
+        PyErr_SetString(PyExc_TypeError, "slots(): keys, kinds and durations lists, a stride ≥ 1 and a type");
+        return NULL;
+    }
+    PyTypeObject *tp = (PyTypeObject *)type;
+    PyObject *out = PyList_New(0), *start = NULL, *ends = NULL;
+    if (out == NULL) {
+        return NULL;
+    }
+    long long base = 0, bound = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+        long long key = PyLong_AsLongLong(PyList_GET_ITEM(keys, i));
+        if (key == -1 && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (key >= bound || start == NULL) { /* sorted: a new start minute */
+            long long t = key / stride - (key % stride < 0); /* floor, as Python's // */
+            base = t * stride;
+            bound = base + stride;
+            PyObject *tt = PyLong_FromLongLong(t);
+            if (tt == NULL) {
+                goto fail;
+            }
+            Py_XSETREF(start, PyObject_GetItem(moments, tt));
+            Py_XSETREF(ends, PyList_New(PyList_GET_SIZE(durations)));
+            if (start == NULL || ends == NULL) {
+                Py_DECREF(tt);
+                goto fail;
+            }
+            for (Py_ssize_t d = 0; d < PyList_GET_SIZE(durations); d++) {
+                PyObject *m = PyNumber_Add(tt, PyList_GET_ITEM(durations, d));
+                PyObject *e = m == NULL ? NULL : PyObject_GetItem(moments, m);
+                Py_XDECREF(m);
+                if (e == NULL) {
+                    Py_DECREF(tt);
+                    goto fail;
+                }
+                PyList_SET_ITEM(ends, d, e);
+            }
+            Py_DECREF(tt);
+        }
+        long long at = key - base;
+        if (at < 0 || at >= PyList_GET_SIZE(kinds) || !PyTuple_Check(PyList_GET_ITEM(kinds, (Py_ssize_t)at))) {
+            PyErr_SetString(PyExc_IndexError, "slots(): a key's index has no kinds");
+            goto fail;
+        }
+        PyObject *these = PyList_GET_ITEM(kinds, (Py_ssize_t)at);
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(these); j++) {
+            PyObject *kind = PyTuple_GET_ITEM(these, j);
+            if (!PyTuple_Check(kind) || PyTuple_GET_SIZE(kind) != 5) {
+                PyErr_SetString(PyExc_TypeError, "slots(): a kind is (practitioner, site, duration, diary, motif)");
+                goto fail;
+            }
+            Py_ssize_t d = PyNumber_AsSsize_t(PyTuple_GET_ITEM(kind, 2), PyExc_IndexError);
+            if (d == -1 && PyErr_Occurred()) {
+                goto fail;
+            }
+            if (d < 0 || d >= PyList_GET_SIZE(ends)) {
+                PyErr_SetString(PyExc_IndexError, "slots(): duration index out of range");
+                goto fail;
+            }
+            /* object.__setattr__ for each field, as the frozen dataclass's __init__ does: the
+             * fields go to the instance's shared-key values, no dict of its own to grow */
+            PyObject *slot = tp->tp_alloc(tp, 0);
+            if (slot == NULL || PyObject_GenericSetAttr(slot, str_practitioner_f, PyTuple_GET_ITEM(kind, 0)) < 0 ||
+                PyObject_GenericSetAttr(slot, str_site_f, PyTuple_GET_ITEM(kind, 1)) < 0 ||
+                PyObject_GenericSetAttr(slot, str_start, start) < 0 ||
+                PyObject_GenericSetAttr(slot, str_end, PyList_GET_ITEM(ends, d)) < 0 ||
+                PyObject_GenericSetAttr(slot, str_diary, PyTuple_GET_ITEM(kind, 3)) < 0 ||
+                PyObject_GenericSetAttr(slot, str_motif, PyTuple_GET_ITEM(kind, 4)) < 0 ||
+                PyList_Append(out, slot) < 0) {
+                Py_XDECREF(slot);
+                goto fail;
+            }
+            Py_DECREF(slot);
+        }
+    }
+    Py_XDECREF(start);
+    Py_XDECREF(ends);
+    return out;
+fail:
+    Py_XDECREF(start);
+    Py_XDECREF(ends);
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
      "walk(row, values, trail) -> leaf row: decide's walk of its table (see evaluate.decide)."},
@@ -559,17 +672,19 @@ static PyMethodDef methods[] = {
     {"matched", (PyCFunction)(void (*)(void))matched, METH_FASTCALL,
      "matched(held, pairs, level, children, true, false, shift, bits, leaf, mk, memo, leaves, made) -> "
      "node: the matched-set walk of compile.Diagram.matched_sets."},
+    {"slots", (PyCFunction)(void (*)(void))slots, METH_FASTCALL,
+     "slots(keys, stride, kinds, moments, durations, slot_type) -> the Slot objects of slots._Search._make."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "diaryrules._walk",
+    PyModuleDef_HEAD_INIT, "diaryrules._speedups",
     "decide's walk of its table, in C (stage: evaluate); evaluate.decide holds the same steps in Python.",
     0, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
-PyInit__walk(void)
+PyInit__speedups(void)
 {
     if (!(str_toordinal = PyUnicode_InternFromString("toordinal")) ||
         !(str_reason = PyUnicode_InternFromString("reason")) ||
@@ -577,7 +692,11 @@ PyInit__walk(void)
         !(str_site = PyUnicode_InternFromString("site")) ||
         !(str_none = PyUnicode_InternFromString("none")) ||
         !(str_trail = PyUnicode_InternFromString("trail")) ||
-        !(str_dict = PyUnicode_InternFromString("__dict__"))) {
+        !(str_dict = PyUnicode_InternFromString("__dict__")) ||
+        !(str_practitioner_f = PyUnicode_InternFromString("practitioner")) ||
+        !(str_site_f = PyUnicode_InternFromString("site")) ||
+        !(str_start = PyUnicode_InternFromString("start")) || !(str_end = PyUnicode_InternFromString("end")) ||
+        !(str_diary = PyUnicode_InternFromString("diary")) || !(str_motif = PyUnicode_InternFromString("motif"))) {
         return NULL;
     }
     return PyModule_Create(&module);

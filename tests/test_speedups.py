@@ -1,18 +1,20 @@
-"""decide's walk in C (diaryrules/_walk.c) against the same steps in Python.
+"""The C part (diaryrules/_speedups.c) against the same steps in Python: decide's walk, the
+matched-set walk of the compile, the slot objects of a listing.
 
-The law: for any request, the C walk reaches the leaf the Python loop reaches, with the same
+The laws: for any request, the C walk reaches the leaf the Python loop reaches, with the same
 trail, and `answer` gives the decision `decide`'s Python steps give (tests/test_decide_table.py
-compares whole decisions, both ways). The module is built by the install (setup.py); where it is
-not, these tests fail and say how to build it — the pure-Python fallback is what
-`DIARYRULES_PURE_PYTHON=1` runs, and test_decide_table runs it too. Rows not shaped as
-`_make_walk_table` makes them raise, never crash the process.
+compares whole decisions, both ways); the compile makes the same diagram node for node; a listing
+has the same slots, fields in the same order. The module is built by the install (setup.py); where
+it is not, these tests fail and say how to build it — the pure-Python fallback is what
+`DIARYRULES_PURE_PYTHON=1` runs. Input not shaped as the package makes it raises, never crashes
+the process.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -35,9 +37,9 @@ EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").gl
 
 def native_module() -> ModuleType:
     try:
-        return importlib.import_module("diaryrules._walk")
+        return importlib.import_module("diaryrules._speedups")
     except ImportError as e:  # pragma: no cover - what a machine without a C compiler sees
-        pytest.fail(f"diaryrules._walk is not built ({e}): install a C compiler and run "
+        pytest.fail(f"diaryrules._speedups is not built ({e}): install a C compiler and run "
                     f"`pip install -e .` again (setup.py builds it)")
 
 
@@ -270,3 +272,61 @@ def test_c_matched_walk_is_used() -> None:
 def test_c_matched_walk_refuses_bad_input(args: tuple[Any, ...], error: type[Exception]) -> None:
     with pytest.raises(error):
         native_module().matched(*args)
+
+
+# -- slot objects (slots._Search._make) ----------------------------------------------------------
+
+def _listing(c: bool, limit: int) -> list[tuple[Any, ...]]:
+    """Every slot of the benchmark's scenario (20 practitioners at 3 sites, 30 days, 300 busy)."""
+    import json
+
+    from benchmarks.generate import sample_requests
+    from benchmarks.run import busy_calendar
+    from diaryrules import busy as busy_mod
+    from diaryrules import slots as slots_mod
+    from diaryrules.evaluate import make_request
+
+    loaded = load_practice("slots.diary.yaml", generate(200, seed=0, practitioners=20))
+    practice = loaded.practice
+    assert practice is not None
+    given = {k: v for k, v in sample_requests(practice, 1, seed=5)[0].items() if k != "practitioner"}
+    given.update(reason=next(iter(practice.reasons)), at="2027-03-01T08:00")
+    req = make_request(practice, given)
+    decision = decide(practice, req)
+    assert decision.action == "book"
+    start = datetime(2027, 3, 1, 8, 0, tzinfo=practice.zone)
+    busy = busy_mod.parse_busy_json(json.dumps(busy_calendar(practice, 300, start, 30)), practice, "busy.json")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(slots_mod, "native", native_module if c else (lambda: None))
+        found = slots_mod.find_slots(practice, decision, req, start=start, days=30, busy=busy, limit=limit)
+    return [(type(s), list(vars(s).items())) for s in found.slots]
+
+
+@pytest.mark.parametrize("limit", [10**9, 20, 1])
+def test_c_slots_are_the_python_slots(limit: int) -> None:
+    """The same objects, fields in the same order: what `_make` writes in Python."""
+    got, want = _listing(True, limit), _listing(False, limit)
+    assert got == want
+    if limit > 1000:
+        assert len(want) > 1000
+    else:
+        assert len(got) == limit
+
+
+def test_c_slots_refuse_bad_input() -> None:
+    from diaryrules.slots import Slot
+
+    slots = native_module().slots
+    kinds = [(("p", "s", 0, "doctolib", "m"),)]
+    assert [vars(s) for s in slots([0], 1, kinds, {0: "a", 15: "b"}, [15], Slot)] == [
+        {"practitioner": "p", "site": "s", "start": "a", "end": "b", "diary": "doctolib", "motif": "m"}]
+    with pytest.raises(IndexError):
+        slots([3], 2, kinds, {1: "a", 16: "b"}, [15], Slot)  # no kinds for the key
+    with pytest.raises(KeyError):
+        slots([0], 1, kinds, {}, [15], Slot)  # a moment missing
+    with pytest.raises(IndexError):
+        slots([0], 1, [(("p", "s", 4, "d", "m"),)], {0: "a", 15: "b"}, [15], Slot)  # duration index
+    with pytest.raises(TypeError):
+        slots([0], 0, kinds, {0: "a"}, [15], Slot)  # stride 0
+    with pytest.raises(TypeError):
+        slots((0,), 1, kinds, {0: "a"}, [15], Slot)  # keys not a list
