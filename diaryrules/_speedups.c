@@ -561,7 +561,7 @@ matched(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
  *   Python, which stays the reference and the fallback. moments: any mapping (a dict that fills
  *   itself).
  */
-static PyObject *str_practitioner_f, *str_site_f, *str_start, *str_end, *str_diary, *str_motif;
+static PyObject *str_practitioner_f, *str_site_f, *str_start, *str_end, *str_diary, *str_motif, *empty_args;
 
 static PyObject *
 slots(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -637,9 +637,9 @@ slots(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                 PyErr_SetString(PyExc_IndexError, "slots(): duration index out of range");
                 goto fail;
             }
-            /* object.__setattr__ for each field, as the frozen dataclass's __init__ does: the
-             * fields go to the instance's shared-key values, no dict of its own to grow */
-            PyObject *slot = tp->tp_alloc(tp, 0);
+            /* object.__new__, then object.__setattr__ for each field, as the frozen dataclass's
+             * __init__ does: the fields go to the instance's inline values, no dict of its own */
+            PyObject *slot = PyBaseObject_Type.tp_new(tp, empty_args, NULL);
             if (slot == NULL || PyObject_GenericSetAttr(slot, str_practitioner_f, PyTuple_GET_ITEM(kind, 0)) < 0 ||
                 PyObject_GenericSetAttr(slot, str_site_f, PyTuple_GET_ITEM(kind, 1)) < 0 ||
                 PyObject_GenericSetAttr(slot, str_start, start) < 0 ||
@@ -696,7 +696,8 @@ PyInit__speedups(void)
         !(str_practitioner_f = PyUnicode_InternFromString("practitioner")) ||
         !(str_site_f = PyUnicode_InternFromString("site")) ||
         !(str_start = PyUnicode_InternFromString("start")) || !(str_end = PyUnicode_InternFromString("end")) ||
-        !(str_diary = PyUnicode_InternFromString("diary")) || !(str_motif = PyUnicode_InternFromString("motif"))) {
+        !(str_diary = PyUnicode_InternFromString("diary")) || !(str_motif = PyUnicode_InternFromString("motif")) ||
+        !(empty_args = PyTuple_New(0))) {
         return NULL;
     }
     return PyModule_Create(&module);
