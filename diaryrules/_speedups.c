@@ -303,15 +303,80 @@ answer(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 
 /* ---- stage `compile`: the matched-set walk (compile.Diagram.matched_sets), in C ----------------
  *
- * matched(held, pairs, level, children, true, false, shift, bits, leaf, mk, memo, leaves, made)
+ * matched(held, pairs, level, children, true, false, shift, bits, store, memo, leaves, made)
  *   -> node: the same recursion as `go` in Diagram.matched_sets, which stays the reference and the
- *   fallback; it calls the diagram's own `leaf` and `mk`, in the same order, so the diagram is the
- *   same node for node. pairs: a sorted tuple of ints (node << shift | rule); bits[i] == 1 << i.
+ *   fallback. It makes its nodes as Diagram.leaf and Diagram.mk do, in the same order, into the
+ *   diagram's own lists and tables — store: (value, unique, leaf table, bottom level) — so the
+ *   diagram is the same node for node. pairs: a sorted tuple of ints (node << shift | rule);
+ *   bits[i] == 1 << i.
  */
 typedef struct {
-    PyObject *level, *children, *bits, *leaf, *mk, *memo, *leaves, *made;
+    PyObject *level, *children, *bits, *value, *unique, *all_leaves, *bottom, *memo, *leaves, *made;
     long long true_, false_, shift, low;
 } Go;
+
+/* Diagram.leaf: the node of a leaf value, made once per (type, value) */
+static PyObject *
+make_leaf(Go *g, PyObject *value)
+{
+    PyObject *key = PyTuple_Pack(2, (PyObject *)Py_TYPE(value), value), *nid = NULL;
+    if (key == NULL) {
+        return NULL;
+    }
+    nid = PyDict_GetItemWithError(g->all_leaves, key);
+    if (nid != NULL || PyErr_Occurred()) {
+        Py_DECREF(key);
+        return Py_XNewRef(nid);
+    }
+    PyObject *none = PyTuple_New(0);
+    nid = none == NULL ? NULL : PyLong_FromSsize_t(PyList_GET_SIZE(g->level));
+    if (nid == NULL || PyList_Append(g->level, g->bottom) < 0 || PyList_Append(g->children, none) < 0 ||
+        PyList_Append(g->value, value) < 0 || PyDict_SetItem(g->all_leaves, key, nid) < 0) {
+        Py_CLEAR(nid);
+    }
+    Py_XDECREF(none);
+    Py_DECREF(key);
+    return nid;
+}
+
+/* Diagram.mk: the node testing `top` with these children, hash-consed per level; the child
+ * itself when all are the same */
+static PyObject *
+make_node(Go *g, PyObject *top, PyObject *kids)
+{
+    PyObject *first = PyTuple_GET_ITEM(kids, 0);
+    Py_ssize_t size = PyTuple_GET_SIZE(kids), same = 1;
+    for (Py_ssize_t i = 1; i < size && same; i++) {
+        int eq = PyObject_RichCompareBool(PyTuple_GET_ITEM(kids, i), first, Py_EQ);
+        if (eq < 0) {
+            return NULL;
+        }
+        same = eq;
+    }
+    if (same) {
+        return Py_NewRef(first);
+    }
+    Py_ssize_t at = PyLong_AsSsize_t(top);
+    if (at == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (at < 0 || at >= PyList_GET_SIZE(g->unique) || !PyDict_Check(PyList_GET_ITEM(g->unique, at))) {
+        PyErr_SetString(PyExc_IndexError, "matched(): no node table for this level");
+        return NULL;
+    }
+    PyObject *unique = PyList_GET_ITEM(g->unique, at);
+    PyObject *nid = PyDict_GetItemWithError(unique, kids);
+    if (nid != NULL || PyErr_Occurred()) {
+        return Py_XNewRef(nid);
+    }
+    nid = PyLong_FromSsize_t(PyList_GET_SIZE(g->level));
+    if (nid == NULL || PyList_Append(g->level, top) < 0 || PyList_Append(g->children, kids) < 0 ||
+        PyList_Append(g->value, Py_None) < 0 || PyDict_SetItem(unique, kids, nid) < 0) {
+        Py_XDECREF(nid);
+        return NULL;
+    }
+    return nid;
+}
 
 static long
 long_at(PyObject *list, long i)
@@ -333,7 +398,7 @@ held_leaf(Go *g, PyObject *held)
     if (PyErr_Occurred()) {
         return NULL;
     }
-    r = PyObject_CallOneArg(g->leaf, held);
+    r = make_leaf(g, held);
     if (r == NULL) {
         return NULL;
     }
@@ -503,7 +568,7 @@ go(Go *g, PyObject *held, PyObject *pairs)
     if (top_obj == NULL) {
         goto done;
     }
-    r = PyObject_CallFunctionObjArgs(g->mk, top_obj, kids, NULL);
+    r = make_node(g, top_obj, kids);
     if (r != NULL && (PyDict_SetItem(g->memo, key, r) < 0 || PyList_Append(g->made, r) < 0)) {
         Py_CLEAR(r);
     }
@@ -522,16 +587,24 @@ done:
 static PyObject *
 matched(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 13) {
-        PyErr_Format(PyExc_TypeError, "matched() takes 13 arguments (%zd given)", nargs);
+    if (nargs != 12) {
+        PyErr_Format(PyExc_TypeError, "matched() takes 12 arguments (%zd given)", nargs);
         return NULL;
     }
-    Go g = {.level = args[2], .children = args[3], .bits = args[7], .leaf = args[8], .mk = args[9],
-            .memo = args[10], .leaves = args[11], .made = args[12]};
+    PyObject *store = args[8];
+    if (!PyTuple_Check(store) || PyTuple_GET_SIZE(store) != 4) {
+        PyErr_SetString(PyExc_TypeError, "matched(): store is (value, unique, leaf table, bottom)");
+        return NULL;
+    }
+    Go g = {.level = args[2], .children = args[3], .bits = args[7], .value = PyTuple_GET_ITEM(store, 0),
+            .unique = PyTuple_GET_ITEM(store, 1), .all_leaves = PyTuple_GET_ITEM(store, 2),
+            .bottom = PyTuple_GET_ITEM(store, 3), .memo = args[9], .leaves = args[10], .made = args[11]};
     if (!PyTuple_Check(args[1]) || !PyList_Check(g.level) || !PyList_Check(g.children) ||
-        !PyList_Check(g.bits) || !PyDict_Check(g.memo) || !PyDict_Check(g.leaves) || !PyList_Check(g.made)) {
+        !PyList_Check(g.bits) || !PyList_Check(g.value) || !PyList_Check(g.unique) ||
+        !PyDict_Check(g.all_leaves) || !PyLong_Check(g.bottom) || !PyDict_Check(g.memo) ||
+        !PyDict_Check(g.leaves) || !PyList_Check(g.made)) {
         PyErr_SetString(PyExc_TypeError, "matched(): pairs a tuple; level, children, bits, made lists; "
-                        "memo, leaves dicts");
+                        "memo, leaves dicts; store (value list, unique list, leaf dict, bottom int)");
         return NULL;
     }
     g.true_ = PyLong_AsLongLong(args[4]);
@@ -670,7 +743,7 @@ static PyMethodDef methods[] = {
      "answer(row, values, trail, decision_type, ignored) -> Decision, or the leaf row when the "
      "table does not hold the answer (see evaluate.decide)."},
     {"matched", (PyCFunction)(void (*)(void))matched, METH_FASTCALL,
-     "matched(held, pairs, level, children, true, false, shift, bits, leaf, mk, memo, leaves, made) -> "
+     "matched(held, pairs, level, children, true, false, shift, bits, store, memo, leaves, made) -> "
      "node: the matched-set walk of compile.Diagram.matched_sets."},
     {"slots", (PyCFunction)(void (*)(void))slots, METH_FASTCALL,
      "slots(keys, stride, kinds, moments, durations, slot_type) -> the Slot objects of slots._Search._make."},

@@ -244,9 +244,10 @@ class Diagram:
                 start.append(n << shift | i)
         start.sort()
         c = native()
-        if c is not None:  # the same walk in C (diaryrules/_speedups.c): same calls, same diagram
+        if c is not None:  # the same walk in C (diaryrules/_speedups.c): same nodes, same order
             bits = [1 << i for i in range(len(roots))]
-            return c.matched(held, tuple(start), level, children, true, false, shift, bits, leaf, mk, memo,
+            store = (self.value, self._unique, self._leaves, self.bottom)  # what `leaf` and `mk` fill
+            return c.matched(held, tuple(start), level, children, true, false, shift, bits, store, memo,
                              leaves, made), made
         return (go(held, tuple(start)) if start else held_leaf(held)), made
 
