@@ -33,14 +33,17 @@ def cache_dir() -> Path | None:
     return Path(base) / "diaryrules"
 
 
+_CODE = (".py", ".json", ".c", ".so", ".pyd")  # the C part too: a rebuilt module may make other diagrams
+
+
 @cache
 def _fingerprint() -> str:
     """The package's version and its modules' sizes and times: any change invalidates the cache."""
     pkg = Path(__file__).parent
     h = hashlib.sha256(f"{sys.version_info[:3]}".encode())
-    for p in sorted([*pkg.rglob("*.py"), *pkg.glob("*.json")]):
-        st = p.stat()
-        h.update(f"{p.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    for rel in _code_files(str(pkg)):
+        st = os.stat(os.path.join(pkg, rel))
+        h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     try:
         from .grammar import __file__ as grammar_init
 
@@ -50,6 +53,23 @@ def _fingerprint() -> str:
     except ImportError:  # pragma: no cover - the grammar package ships with the code
         pass
     return h.hexdigest()[:16]
+
+
+def _code_files(top: str) -> list[str]:
+    """The package's code files, relative and sorted (os.scandir: a cold start pays for this)."""
+    out: list[str] = []
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(top, rel)) as it:
+            for e in it:
+                name = os.path.join(rel, e.name) if rel else e.name
+                if e.is_dir(follow_symlinks=False):
+                    if e.name != "__pycache__":
+                        stack.append(name)
+                elif e.name.endswith(_CODE):
+                    out.append(name)
+    return sorted(out)
 
 
 def key_for(data: bytes) -> str:

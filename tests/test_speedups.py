@@ -13,6 +13,7 @@ the process.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -336,3 +337,14 @@ def test_c_slots_refuse_bad_input() -> None:
         slots([0], 0, kinds, {0: "a"}, [15], Slot)  # stride 0
     with pytest.raises(TypeError):
         slots((0,), 1, kinds, {0: "a"}, [15], Slot)  # keys not a list
+
+
+def test_the_cache_fingerprint_covers_the_c_part() -> None:
+    """A rebuilt C module invalidates the compiled-practice cache, as a changed .py file does."""
+    from diaryrules import cache
+
+    files = cache._code_files(str(Path(cache.__file__).parent))
+    assert "_speedups.c" in files
+    assert any(f.startswith("_speedups.") and f.endswith((".so", ".pyd")) for f in files)
+    assert "compile.py" in files and any(f.startswith("checks" + os.sep) for f in files)
+    assert not any("__pycache__" in f for f in files) and files == sorted(files)
