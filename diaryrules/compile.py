@@ -432,36 +432,13 @@ class CompiledPractice:
     @cached_property
     def walkers(self) -> list[tuple[str, Any]]:
         """Per level: the attribute it reads and value → atom, specialised for speed (`decide`)."""
-        out: list[tuple[str, Any]] = []
-        for d in self.dims:
-            if d.kind == "enum":
-                out.append((d.attr.name, d.label_index.__getitem__))
-            elif d.kind == "bool" and d.element is not None:
-                # True/False index like 1/0; C calls rather than lambdas: this is decide's inner loop
-                out.append((d.attr.name, frozenset((d.element,)).issubset))
-            elif d.kind == "bool":
-                out.append((d.attr.name, bool))
-            else:
-                out.append((d.attr.name, _interval_atom(d)))
-        return out
+        return [(d.attr.name, _atom_test(d)[0]) for d in self.dims]
 
     @cached_property
     def walk_tests(self) -> list[tuple[int, Any]]:
         """Per level: what `walkers`' value → atom computes, as data for decide's walk in C
-        (`diaryrules/_speedups.c`, whose header lists the codes): 1 an enum's label → atom dict,
-        2 a set's element (atom 1 when present), 3 truth, 4 bisection of the inner bounds,
-        5 the same of a date's ordinal."""
-        out: list[tuple[int, Any]] = []
-        for d in self.dims:
-            if d.kind == "enum":
-                out.append((1, d.label_index))
-            elif d.kind == "bool" and d.element is not None:
-                out.append((2, d.element))
-            elif d.kind == "bool":
-                out.append((3, None))
-            else:
-                out.append((5 if d.kind == "date" else 4, tuple(d.cuts[1:-1])))
-        return out
+        (`diaryrules/_speedups.c`, whose header lists the codes)."""
+        return [_atom_test(d)[1:] for d in self.dims]
 
     @cached_property
     def outcome_said(self) -> list[tuple[int, bool]]:
@@ -489,6 +466,20 @@ class CompiledPractice:
     @property
     def node_count(self) -> int:
         return self.diagram.size(self.root)
+
+
+def _atom_test(d: Dim) -> tuple[Any, int, Any]:
+    """A level's value → atom: as a C call (the Python walk), and as a code and its data (the C
+    walk): 1 an enum's label → atom dict, 2 a set's element (atom 1 when present), 3 truth,
+    4 bisection of the inner bounds, 5 the same of a date's ordinal."""
+    if d.kind == "enum":
+        return d.label_index.__getitem__, 1, d.label_index
+    if d.kind == "bool" and d.element is not None:
+        # True/False index like 1/0; C calls rather than lambdas: this is decide's inner loop
+        return frozenset((d.element,)).issubset, 2, d.element
+    if d.kind == "bool":
+        return bool, 3, None
+    return _interval_atom(d), 5 if d.kind == "date" else 4, tuple(d.cuts[1:-1])
 
 
 def _interval_atom(d: Dim) -> Any:

@@ -21,11 +21,11 @@ from .compile import (
     decides_words,
     describe_atoms,
     dim_label,
+    native,
     paused_gc,
     step_words,
     value_groups,
 )
-from .compile import native as compiled_native
 from .model import Practice, Rule
 from .request import Request, build_request
 from .syntax import Always, And, Cond, Not, Or, Outcome, Test, format_duration
@@ -285,8 +285,7 @@ def _asked(practice: Practice, fields: dict[str, Any], table: dict[tuple[str, st
     return out
 
 
-native = compiled_native()
-native_answer: Callable[..., Any] | None = native.answer if native is not None else None
+native_answer: Callable[..., Any] | None = getattr(native(), "answer", None)  # None: decide walks in Python
 _ASKS_IGNORED = object()  # marks a leaf whose answer no practitioner or site asked for changes
 
 

@@ -856,48 +856,50 @@ class _Search:
             raise SlotsError(f"cannot compute slots: {e}") from None
 
     def _make(self, keys: Sequence[int], cap: int = -1) -> list[Slot]:
-        """The slots of sorted candidates (the first `cap` of them when `cap` ≥ 0).
+        """The slots of sorted candidates (the first `cap` of them when `cap` ≥ 0), made in C where
+        `diaryrules/_speedups.c` is built, else by `_make_in_python`: the same objects, fields set
+        in the same order. The slots hold no reference cycles, so the cyclic garbage collector is
+        paused while a long list is built: it would otherwise traverse the whole heap several
+        times over as the new objects pile up (see `compile.paused_gc`)."""
+        c = native()
+        with paused_gc() if len(keys) > _GC_PAUSE_MIN else nullcontext():
+            if c is not None and type(keys) is list:
+                out: list[Slot] = c.slots(keys, self.stride, self.kinds, self.moments, self.durations, Slot)
+            else:
+                out = self._make_in_python(keys)
+        if 0 <= cap < len(out):
+            del out[cap:]
+        return out
 
-        Each slot is exactly what `Slot(practitioner, site, start, end, diary, motif)` makes: the
+    def _make_in_python(self, keys: Sequence[int]) -> list[Slot]:
+        """Each slot is exactly what `Slot(practitioner, site, start, end, diary, motif)` makes: the
         same fields, set in the same order, in the instance's dictionary; written there directly
         rather than through the frozen dataclass's six `object.__setattr__` calls, which would be
-        most of the time of a full listing. The slots hold no reference cycles, so the cyclic
-        garbage collector is paused while a long list is built: it would otherwise traverse the
-        whole heap several times over as the new objects pile up (see `compile.paused_gc`)."""
+        most of the time of a full listing."""
         stride, kinds, moments, durations = self.stride, self.kinds, self.moments, self.durations
-        c = native()
-        if c is not None and type(keys) is list:  # the same loop in C (diaryrules/_speedups.c)
-            with paused_gc() if len(keys) > _GC_PAUSE_MIN else nullcontext():
-                made: list[Slot] = c.slots(keys, stride, kinds, moments, durations, Slot)
-            if 0 <= cap < len(made):
-                del made[cap:]
-            return made
         out: list[Slot] = []
         append = out.append
         new = _new_object
         base = bound = 0
         start = None
         ends: list[datetime] = []
-        with paused_gc() if len(keys) > _GC_PAUSE_MIN else nullcontext():
-            for key in keys:
-                if key >= bound:  # sorted: a new start minute
-                    t = key // stride
-                    base = t * stride
-                    bound = base + stride
-                    start = moments[t]
-                    ends = [moments[t + d] for d in durations]
-                for pid, site, d, diary, motif in kinds[key - base]:
-                    slot = new(Slot)
-                    fields = slot.__dict__
-                    fields["practitioner"] = pid
-                    fields["site"] = site
-                    fields["start"] = start
-                    fields["end"] = ends[d]
-                    fields["diary"] = diary
-                    fields["motif"] = motif
-                    append(slot)
-        if 0 <= cap < len(out):
-            del out[cap:]
+        for key in keys:
+            if key >= bound:  # sorted: a new start minute
+                t = key // stride
+                base = t * stride
+                bound = base + stride
+                start = moments[t]
+                ends = [moments[t + d] for d in durations]
+            for pid, site, d, diary, motif in kinds[key - base]:
+                slot = new(Slot)
+                fields = slot.__dict__
+                fields["practitioner"] = pid
+                fields["site"] = site
+                fields["start"] = start
+                fields["end"] = ends[d]
+                fields["diary"] = diary
+                fields["motif"] = motif
+                append(slot)
         return out
 
     def take(self, lo: int, hi: int, limit: int) -> tuple[list[Slot], bool]:
