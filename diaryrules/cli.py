@@ -3,6 +3,14 @@
 Every command turns bad input into a clear, positioned message and an exit code (0 clean,
 1 findings or failed tests, 2 unusable input or a bad argument), never a traceback. Heavy
 modules are imported inside the commands so that `diaryrules query` starts fast.
+
+typer itself is one of them: importing it and building the commands costs about a third of a
+cold `query`. The commands declare their parameters with `Annotated[..., typer.Option(...)]`,
+which is read only when typer builds them (`_typer_app`), and `main()` hands the plain forms of
+`query` and `explain` (a file, KEY=VALUE words and their known options) straight to the command
+function (`_fast_parse`). Anything else — help, `--`, an unknown, short-joined or missing option
+value — goes through typer, which also gives the errors. tests/test_cli_fast.py checks the two
+parsers agree on generated command lines.
 """
 
 from __future__ import annotations
@@ -10,13 +18,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import typer
+if TYPE_CHECKING:  # imported at run time by _typer_app(), not on a plain `query`
+    import typer
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
-                  help="Booking grids of medical practices as rule files: lint, query, slots.")
-
+HELP = "Booking grids of medical practices as rule files: lint, query, slots."
 FORMATS_LINT = ("human", "json", "github", "sarif")
 FORMATS = ("human", "json")
 
@@ -24,6 +31,38 @@ FORMATS = ("human", "json")
 class Exit(Exception):
     def __init__(self, code: int) -> None:
         self.code = code
+
+
+_COMMANDS: list[tuple[Any, str | None, dict[str, Any]]] = []  # (function, name, typer's settings), in order
+
+
+def _command(name: str | None = None, **settings: Any) -> Any:
+    """Marks a function as a command; typer registers it when `_typer_app()` first runs."""
+    def mark(f: Any) -> Any:
+        _COMMANDS.append((f, name, settings))
+        return f
+    return mark
+
+
+def _typer_app() -> Any:
+    """The typer application, built on first use (module attribute `app`)."""
+    built = globals().get("app")
+    if built is None:
+        import typer as typer_module
+
+        globals()["typer"] = typer_module  # what the commands' `Annotated[...]` hints name
+        built = typer_module.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                                   help=HELP)
+        for f, name, settings in _COMMANDS:
+            built.command(name, **settings)(f)
+        globals()["app"] = built
+    return built
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _typer_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _err(message: str, hint: str | None = None, code: int = 2) -> NoReturn:
@@ -112,15 +151,18 @@ def _request(practice: Any, request: str | None, words: list[str] | None, at: st
 
 # -- lint ------------------------------------------------------------------------------------------
 
-@app.command()
+@_command()
 def lint(
-    files: list[str] = typer.Argument(..., help="Rule files (*.diary.yaml)."),
-    format: str = typer.Option(None, "--format", "-f", help="human | json | github | sarif "
-                               "(github by default when GITHUB_ACTIONS=true)"),
-    strict: bool = typer.Option(False, help="Warnings also fail (exit 1)."),
-    today: str = typer.Option(None, help="The day to lint for (DR303), YYYY-MM-DD; default today."),
-    select: list[str] = typer.Option([], help="Only these codes (repeatable; a prefix like DR1 works)."),
-    ignore: list[str] = typer.Option([], help="Not these codes (repeatable)."),
+    files: Annotated[list[str], typer.Argument(help="Rule files (*.diary.yaml).")],
+    format: Annotated[str | None, typer.Option(
+        "--format", "-f", help="human | json | github | sarif (github by default when GITHUB_ACTIONS=true)",
+    )] = None,
+    strict: Annotated[bool, typer.Option(help="Warnings also fail (exit 1).")] = False,
+    today: Annotated[str | None, typer.Option(
+        help="The day to lint for (DR303), YYYY-MM-DD; default today.")] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        help="Only these codes (repeatable; a prefix like DR1 works).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Not these codes (repeatable).")] = None,
 ) -> None:
     """Check rule files: structure, names, types, conflicts, gaps, unreachable rules, tests."""
     from datetime import date
@@ -129,6 +171,7 @@ def lint(
     from .linter import lint_files
     from .report import render
 
+    select, ignore = select or [], ignore or []
     fmt = format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "human")
     _check_format(fmt, FORMATS_LINT)
     day = None
@@ -152,13 +195,16 @@ def lint(
 
 # -- query / explain / ask -------------------------------------------------------------------------
 
-@app.command(context_settings={"allow_extra_args": False})
+@_command(context_settings={"allow_extra_args": False})
 def query(
-    file: str = typer.Argument(..., help="The practice's rule file."),
-    words: list[str] = typer.Argument(None, help="The request as KEY=VALUE words: reason=renewal age=54."),
-    request: str = typer.Option(None, "--request", "-r", help="The request as a JSON object (or @file.json)."),
-    at: str = typer.Option(None, help="The call moment, ISO date-time in the practice's time zone; default now."),
-    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+    file: Annotated[str, typer.Argument(help="The practice's rule file.")],
+    words: Annotated[list[str] | None, typer.Argument(
+        help="The request as KEY=VALUE words: reason=renewal age=54.")] = None,
+    request: Annotated[str | None, typer.Option(
+        "--request", "-r", help="The request as a JSON object (or @file.json).")] = None,
+    at: Annotated[str | None, typer.Option(
+        help="The call moment, ISO date-time in the practice's time zone; default now.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="human | json")] = "human",
 ) -> None:
     """Decide a request: what to do, with whom, how long, where, what to say."""
     from .evaluate import decide
@@ -176,13 +222,13 @@ def query(
         sys.stdout.write(decision_human(practice, d))
 
 
-@app.command()
+@_command()
 def explain(
-    file: str = typer.Argument(...),
-    words: list[str] = typer.Argument(None, help="The request as KEY=VALUE words."),
-    request: str = typer.Option(None, "--request", "-r", help="The request as a JSON object."),
-    at: str = typer.Option(None, help="The call moment (ISO date-time); default now."),
-    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+    file: Annotated[str, typer.Argument()],
+    words: Annotated[list[str] | None, typer.Argument(help="The request as KEY=VALUE words.")] = None,
+    request: Annotated[str | None, typer.Option("--request", "-r", help="The request as a JSON object.")] = None,
+    at: Annotated[str | None, typer.Option(help="The call moment (ISO date-time); default now.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="human | json")] = "human",
 ) -> None:
     """Show, rule by rule, which rules matched, which lost and why."""
     from .evaluate import explain as explain_request
@@ -203,10 +249,10 @@ def explain(
         sys.stdout.write(explain_human(practice, decision, verdicts))
 
 
-@app.command()
+@_command()
 def ask(
-    file: str = typer.Argument(...),
-    at: str = typer.Option(None, help="The call moment (ISO date-time); default now."),
+    file: Annotated[str, typer.Argument()],
+    at: Annotated[str | None, typer.Option(help="The call moment (ISO date-time); default now.")] = None,
 ) -> None:
     """Interactive: asks only the questions that change the answer, then gives the decision."""
     from .interactive import run_ask
@@ -216,18 +262,22 @@ def ask(
     raise Exit(run_ask(practice, at))
 
 
-@app.command()
+@_command()
 def slots(
-    file: str = typer.Argument(..., help="The practice's rule file."),
-    words: list[str] = typer.Argument(None, help="The request as KEY=VALUE words."),
-    request: str = typer.Option(None, "--request", "-r", help="The request as a JSON object (or @file.json)."),
-    at: str = typer.Option(None, help="The call moment (ISO date-time); default now."),
-    start: str = typer.Option(None, "--from", help="First moment to search from (default: the call moment)."),
-    days: int = typer.Option(14, help="How many days to search."),
-    busy: str = typer.Option(None, help="Appointments already booked: a JSON list or an .ics export."),
-    limit: int = typer.Option(20, help="At most this many slots."),
-    why_not: str = typer.Option(None, "--why-not", help="PRACTITIONER@DATETIME: why that slot is not offered."),
-    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+    file: Annotated[str, typer.Argument(help="The practice's rule file.")],
+    words: Annotated[list[str] | None, typer.Argument(help="The request as KEY=VALUE words.")] = None,
+    request: Annotated[str | None, typer.Option(
+        "--request", "-r", help="The request as a JSON object (or @file.json).")] = None,
+    at: Annotated[str | None, typer.Option(help="The call moment (ISO date-time); default now.")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="First moment to search from (default: the call moment).")] = None,
+    days: Annotated[int, typer.Option(help="How many days to search.")] = 14,
+    busy: Annotated[str | None, typer.Option(
+        help="Appointments already booked: a JSON list or an .ics export.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many slots.")] = 20,
+    why_not: Annotated[str | None, typer.Option(
+        "--why-not", help="PRACTITIONER@DATETIME: why that slot is not offered.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="human | json")] = "human",
 ) -> None:
     """Decide a request, then list the eligible slots, earliest first."""
     from .evaluate import decide
@@ -252,10 +302,10 @@ def slots(
 
 # -- test / tree / schema / rules ------------------------------------------------------------------
 
-@app.command("test")
+@_command("test")
 def test_cmd(
-    files: list[str] = typer.Argument(..., help="Rule files whose `tests:` to run."),
-    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+    files: Annotated[list[str], typer.Argument(help="Rule files whose `tests:` to run.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="human | json")] = "human",
 ) -> None:
     """Run the files' `tests:` sections, with rule coverage."""
     from .render import tests_human
@@ -283,10 +333,10 @@ def test_cmd(
     raise Exit(1 if failed else 0)
 
 
-@app.command()
+@_command()
 def tree(
-    file: str = typer.Argument(...),
-    format: str = typer.Option("human", "--format", "-f", help="human | json"),
+    file: Annotated[str, typer.Argument()],
+    format: Annotated[str, typer.Option("--format", "-f", help="human | json")] = "human",
 ) -> None:
     """Print the compiled decision tree."""
     from .evaluate import tree_json
@@ -302,7 +352,7 @@ def tree(
         sys.stdout.write(tree_human(practice))
 
 
-@app.command()
+@_command()
 def schema() -> None:
     """Print the JSON Schema of rule files (for editors)."""
     from .schema import schema_text
@@ -310,8 +360,10 @@ def schema() -> None:
     sys.stdout.write(schema_text())
 
 
-@app.command()
-def rules(code: str = typer.Argument(None, help="A code such as DR101 for its documentation.")) -> None:
+@_command()
+def rules(
+    code: Annotated[str | None, typer.Argument(help="A code such as DR101 for its documentation.")] = None,
+) -> None:
     """List every check code, or document one."""
     from .checks import CODES, check_modules
 
@@ -347,10 +399,49 @@ def _click_kinds(name: str) -> tuple[type, ...]:
     return tuple(kinds)
 
 
+# The commands main() parses itself, and their options (spelling → parameter); every one takes a value.
+FAST_COMMANDS = ("query", "explain")
+FAST_OPTIONS = {"--request": "request", "-r": "request", "--at": "at", "--format": "format", "-f": "format"}
+
+
+def _fast_parse(args: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """(command, its keyword arguments) for a plain `query` or `explain` command line, as typer
+    would give them; None for anything else, which typer then parses (and reports when wrong)."""
+    if not args or args[0] not in FAST_COMMANDS:
+        return None
+    kw: dict[str, Any] = {}
+    positional: list[str] = []
+    i, n = 1, len(args)
+    while i < n:
+        a = args[i]
+        i += 1
+        if not a.startswith("-"):
+            positional.append(a)
+            continue
+        name, eq, value = a.partition("=")
+        if eq and name.startswith("--") and name in FAST_OPTIONS:
+            kw[FAST_OPTIONS[name]] = value  # --at=VALUE
+        elif a in FAST_OPTIONS and i < n:
+            kw[FAST_OPTIONS[a]] = args[i]  # the next word, whatever it looks like, as click takes it
+            i += 1
+        else:  # --help, --, -, -fjson, an unknown option or one without its value: typer's business
+            return None
+    if not positional:
+        return None
+    kw["file"], words = positional[0], positional[1:]
+    kw["words"] = words or None
+    return args[0], kw
+
+
 def main() -> None:
     """Entry point: typer's app with our exit codes, and never a traceback."""
     try:
-        app(standalone_mode=False, prog_name="diaryrules")  # the same name under `python -m`
+        fast = _fast_parse(sys.argv[1:])
+        if fast is not None:
+            command, kw = fast
+            {"query": query, "explain": explain}[command](**kw)
+        else:
+            _typer_app()(standalone_mode=False, prog_name="diaryrules")  # the same name under `python -m`
     except Exit as e:
         sys.exit(e.code)
     except KeyboardInterrupt:
@@ -373,7 +464,6 @@ def main() -> None:
         sys.stderr.write(f"diaryrules: internal error while handling {target or 'the command'}: "
                          f"{type(e).__name__}: {e}. Sorry — please report it with the file.\n")
         sys.exit(2)
-
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,8 @@
 
 `diaryrules query` must start fast (docs/performance.md: ≤ 350 ms wall for a cold run). With the
 compiled-practice cache warm, the practice is unpickled, never parsed: nothing may import the YAML
-loader's PyYAML, Lark, jsonschema, the holiday packages or our own parser, schema and check modules.
+loader's PyYAML, Lark, jsonschema, the holiday packages or our own parser, schema and check modules;
+nor typer, since `main()` reads a plain `query` or `explain` command line itself (cli._fast_parse).
 Timings are the benchmark's business (benchmarks/run.py); this test checks the import set, which
 does not depend on how busy the machine is.
 """
@@ -37,7 +38,7 @@ with open(out, "w", encoding="utf-8") as f:
 """
 
 HEAVY_PACKAGES = {"lark", "yaml", "jsonschema", "referencing", "holidays", "vacances_scolaires_france",
-                  "icalendar", "dateutil", "rich"}
+                  "icalendar", "dateutil", "rich", "typer", "click"}  # a plain query or explain skips typer
 FRONT_END = {"diaryrules.parse", "diaryrules.hours_parse", "diaryrules.schema", "diaryrules.checks",
              "diaryrules.analysis", "diaryrules.report"}
 
