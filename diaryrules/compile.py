@@ -247,8 +247,7 @@ class Diagram:
         if c is not None:  # the same walk in C (diaryrules/_speedups.c): same nodes, same order
             bits = [1 << i for i in range(len(roots))]
             store = (self.value, self._unique, self._leaves, self.bottom)  # what `leaf` and `mk` fill
-            return c.matched(held, tuple(start), level, children, true, false, shift, bits, store, memo,
-                             leaves, made), made
+            return c.matched(held, tuple(start), level, children, true, false, shift, bits, store, made), made
         return (go(held, tuple(start)) if start else held_leaf(held)), made
 
     def map_leaves(self, op: str, fn: Any, n: int) -> int:

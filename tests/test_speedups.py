@@ -277,15 +277,16 @@ def _store() -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize("args,error", [
-    ((0, (), [], [], 1, 0, 4, [], None, {}, {}, []), TypeError),                 # no store
-    ((0, (), [], [], 1, 0, 4, [], ([], [], {}), {}, {}, []), TypeError),         # a store of 3
-    ((0, (5 << 4,), [], [], 1, 0, 4, [1], _store(), {}, {}, []), IndexError),   # node out of range
-    ((0, (0,), [0], [(2, 3)], 1, 0, 4, [1], _store(), {}, {}, []), IndexError),  # child out of range
-    ((0, (0,), [0], [(1,)], 1, 0, 4, [], _store(), {}, {}, []), IndexError),     # rule out of range
-    ((0, (0,), [0], [(1,)], 1, 0, 99, [1], _store(), {}, {}, []), ValueError),   # shift too large
-    ((0, [0], [0], [(1,)], 1, 0, 4, [1], _store(), {}, {}, []), TypeError),      # pairs in a list
-    ((0, ("x",), [0], [(1,)], 1, 0, 4, [1], _store(), {}, {}, []), TypeError),   # a pair not an int
-    ((0, (0,), [3], [(1, 0)], 1, 0, 4, [1], _store(), {}, {}, []), IndexError),  # no node table for the level
+    ((0, (), [], [], 1, 0, 4, [], None, []), TypeError),              # no store
+    ((0, (), [], [], 1, 0, 4, [], ([], [], {}), []), TypeError),      # a store of 3
+    ((0, (5 << 4,), [], [], 1, 0, 4, [1], _store(), []), IndexError),   # node out of range
+    ((0, (0,), [0], [(2, 3)], 1, 0, 4, [1], _store(), []), IndexError),  # child out of range
+    ((0, (0,), [0], [(1,)], 1, 0, 4, [], _store(), []), IndexError),     # rule out of range
+    ((0, (0,), [0], [(1,)], 1, 0, 99, [1], _store(), []), ValueError),   # shift too large
+    ((0, [0], [0], [(1,)], 1, 0, 4, [1], _store(), []), TypeError),      # pairs in a list
+    ((0, ("x",), [0], [(1,)], 1, 0, 4, [1], _store(), []), TypeError),   # a pair not an int
+    ((0, (0,), [3], [(1, 0)], 1, 0, 4, [1], _store(), []), IndexError),  # no node table for the level
+    (("x", (0,), [0], [(1,)], 1, 0, 4, [1], _store(), []), TypeError),  # held not an int
 ])
 def test_c_matched_walk_refuses_bad_input(args: tuple[Any, ...], error: type[Exception]) -> None:
     with pytest.raises(error):
