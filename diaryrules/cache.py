@@ -90,8 +90,11 @@ def read(data: bytes) -> Any | None:
     head = MAGIC + key.encode() + b"\n"
     if not blob.startswith(head):
         return None
+    from .compile import paused_gc  # millions of acyclic objects: no collection while they are made
+
     try:
-        return pickle.loads(blob[len(head):])
+        with paused_gc():
+            return pickle.loads(memoryview(blob)[len(head):])
     except Exception:  # a truncated or foreign entry is rebuilt, never trusted
         return None
 

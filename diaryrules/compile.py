@@ -107,8 +107,9 @@ class Diagram:
         self.level: list[int] = []
         self.children: list[tuple[int, ...]] = []
         self.value: list[Any] = []
-        self._unique: list[dict[tuple[int, ...], int]] = [{} for _ in self.dims]
-        self._leaves: dict[tuple[type, Any], int] = {}
+        # the hash-consing tables: None once loaded from the cache, until a node is made there
+        self._unique: list[dict[tuple[int, ...], int]] | None = [{} for _ in self.dims]
+        self._leaves: dict[tuple[type, Any], int] | None = {}
         self._memo: dict[tuple[Any, ...], int] = {}
         self._maps: dict[str, dict[int, int]] = {}
 
@@ -116,24 +117,47 @@ class Diagram:
         state = dict(self.__dict__)
         state["_memo"] = {}  # only useful while compiling; large
         state["_maps"] = {}
+        # rebuilt from the nodes when first needed: they were half of a large file's cache entry
+        # (504 → 266 MiB on 5,000 rules) and of its unpickling, which a complete request never uses
+        state["_unique"] = state["_leaves"] = None
         return state
+
+    def _unique_tables(self) -> list[dict[tuple[int, ...], int]]:
+        """`mk`'s tables, rebuilt from the nodes if the diagram came from the cache."""
+        if self._unique is None:
+            unique: list[dict[tuple[int, ...], int]] = [{} for _ in self.dims]
+            bottom, children = self.bottom, self.children
+            for n, lv in enumerate(self.level):
+                if lv != bottom:
+                    unique[lv][children[n]] = n  # hash-consed: each children tuple made once per level
+            self._unique = unique
+        return self._unique
+
+    def _leaf_table(self) -> dict[tuple[type, Any], int]:
+        """`leaf`'s table, rebuilt likewise."""
+        if self._leaves is None:
+            bottom, value = self.bottom, self.value
+            self._leaves = {(type(value[n]), value[n]): n for n, lv in enumerate(self.level) if lv == bottom}
+        return self._leaves
 
     def leaf(self, value: Any) -> int:
         key = (type(value), value)  # True and 1 are different leaves
-        nid = self._leaves.get(key)
+        table = self._leaves if self._leaves is not None else self._leaf_table()
+        nid = table.get(key)
         if nid is None:
             nid = len(self.level)
             self.level.append(self.bottom)
             self.children.append(())
             self.value.append(value)
-            self._leaves[key] = nid
+            table[key] = nid
         return nid
 
     def mk(self, level: int, children: tuple[int, ...]) -> int:
         first = children[0]
         if children.count(first) == len(children):
             return first
-        unique = self._unique[level]  # per level, keyed by the children alone: no key tuple to make
+        # per level, keyed by the children alone: no key tuple to make
+        unique = (self._unique if self._unique is not None else self._unique_tables())[level]
         nid = unique.get(children)
         if nid is None:
             nid = len(self.level)
@@ -246,7 +270,7 @@ class Diagram:
         c = native()
         if c is not None:  # the same walk in C (diaryrules/_speedups.c): same nodes, same order
             bits = [1 << i for i in range(len(roots))]
-            store = (self.value, self._unique, self._leaves, self.bottom)  # what `leaf` and `mk` fill
+            store = (self.value, self._unique_tables(), self._leaf_table(), self.bottom)  # what `leaf` and `mk` fill
             return c.matched(held, tuple(start), level, children, true, false, shift, bits, store, made), made
         return (go(held, tuple(start)) if start else held_leaf(held)), made
 

@@ -162,7 +162,10 @@ def test_commands_leave_their_inputs_untouched(tmp_path: Path, monkeypatch: pyte
         assert code in (0, 1), (args[0], code, err)
     assert snapshot(inputs) == before
     written = sorted(p.name for p in cache_dir.iterdir())
-    assert written and all(n.endswith((".pickle", ".bin")) for n in written), written
+    # compiled practices, parsers, and the holidays package's answers (written only by a process
+    # that has not read them yet: this test alone writes them, after other tests it may not)
+    entries = [n for n in written if n.endswith((".pickle", ".bin")) or (n.startswith("holidays-") and n.endswith(".txt"))]
+    assert written and entries == written, written
     assert not [n for n in written if n.startswith(".")], "a temporary file left in the cache"
 
 
