@@ -13,7 +13,8 @@ In one run:
    child process with a time limit, its stages timed, and the growth exponent fitted over the sizes;
 4. `slots` for 20 practitioners over 90 days with 2,000 busy appointments, when `diaryrules.slots`
    exists;
-5. cold `diaryrules query` and `diaryrules lint` on an example against `python -c pass` (subprocesses);
+5. cold `diaryrules query` and `diaryrules lint` on an example against `python -c pass` (subprocesses),
+   and a cold `diaryrules query` on a generated 1,000-rule file (no target: how the cache scales);
 6. peak memory: tracemalloc in-process for 1, 2 and 4; the child's ru_maxrss for 3 and 5.
 
 Figures are medians of repeated runs with min and max. The targets are quoted, never asserted.
@@ -582,25 +583,40 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _child(cmd: list[str]) -> tuple[float, int, int]:
+def _child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(wall seconds, max RSS KiB, exit code) of one child process."""
     out = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *cmd], cwd=ROOT, capture_output=True,
-                         text=True, env=_child_env(), check=True).stdout.split()
+                         text=True, env={**_child_env(), **(env or {})}, check=True).stdout.split()
     return float(out[0]), int(out[1]), int(out[2])
 
 
+LARGE_QUERY_RULES = 1000  # a large practice's cold query (no target: how the cache scales)
+
+
 def bench_cli(plan: Plan) -> dict[str, Any]:
+    from benchmarks.generate import generate, sample_requests
+    from diaryrules.linter import load_practice
+
     exe = Path(sys.executable).parent / "diaryrules"
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "diaryrules"]
-    cmds = {"python -c pass": [sys.executable, "-c", "pass"],
-            "diaryrules query": [*cli, *QUERY_ARGS],
-            "diaryrules lint": [*cli, "lint", str(EXAMPLE)]}
-    for cmd in cmds.values():  # warm the byte-code and page caches: "cold" is a new process, not a cold disk
-        _child(cmd)
-    runs: dict[str, list[tuple[float, int, int]]] = {k: [] for k in cmds}
-    for _ in range(plan.cli_repeats):
-        for k, cmd in cmds.items():  # interleaved, so that a busy moment hurts all three alike
-            runs[k].append(_child(cmd))
+    with tempfile.TemporaryDirectory(prefix="diaryrules-bench-cli-") as d:
+        large = Path(d) / f"bench-{LARGE_QUERY_RULES}.diary.yaml"
+        large.write_text(generate(LARGE_QUERY_RULES, seed=0), encoding="utf-8")
+        practice = load_practice(str(large)).practice
+        g = sample_requests(practice, 1, seed=7)[0]  # what a caller knows first: reason, patient, age
+        words = [f"{k}={g[k]}" for k in ("reason", "patient", "age") if k in g]
+        large_name = f"diaryrules query ({LARGE_QUERY_RULES:,} rules)"
+        cmds = {"python -c pass": [sys.executable, "-c", "pass"],
+                "diaryrules query": [*cli, *QUERY_ARGS],
+                "diaryrules lint": [*cli, "lint", str(EXAMPLE)],
+                large_name: [*cli, "query", str(large), *words, "--at", "2027-03-01T10:00"]}
+        envs = {large_name: {"DIARYRULES_CACHE_DIR": str(Path(d) / "cache")}}  # not the user's cache
+        for k, cmd in cmds.items():  # warm the byte-code, page and compiled caches: "cold" is a new process
+            _child(cmd, envs.get(k))
+        runs: dict[str, list[tuple[float, int, int]]] = {k: [] for k in cmds}
+        for _ in range(plan.cli_repeats):
+            for k, cmd in cmds.items():  # interleaved, so that a busy moment hurts all alike
+                runs[k].append(_child(cmd, envs.get(k)))
     out: dict[str, Any] = {"command_line": {k: " ".join(v) for k, v in cmds.items()}}
     for k, rs in runs.items():
         out[k] = {"ms": summary([r[0] * 1000 for r in rs]), "maxrss_kib": summary([r[1] for r in rs]),
@@ -840,7 +856,8 @@ def table(results: dict[str, Any]) -> str:
     else:
         lines.append(f"slots: not available ({sl.get('why')})")
     cli = results["cli"]
-    for k in ("python -c pass", "diaryrules query", "diaryrules lint"):
+    for k in ("python -c pass", "diaryrules query", "diaryrules lint",
+              *(k for k in cli if k.startswith("diaryrules query ("))):  # the large practice's, if measured
         c = cli[k]
         lines.append(f"cold {k}: {c['ms']['median']:.0f} ms ({c['ms']['min']:.0f}–{c['ms']['max']:.0f}), "
                      f"max RSS {c['maxrss_kib']['median'] / 1024:.1f} MiB")
