@@ -400,7 +400,7 @@ def _click_kinds(name: str) -> tuple[type, ...]:
 
 
 # The commands main() parses itself, and their options (spelling → parameter); every one takes a value.
-FAST_COMMANDS = ("query", "explain")
+FAST_COMMANDS = {"query": query, "explain": explain}
 FAST_OPTIONS = {"--request": "request", "-r": "request", "--at": "at", "--format": "format", "-f": "format"}
 
 
@@ -439,7 +439,7 @@ def main() -> None:
         fast = _fast_parse(sys.argv[1:])
         if fast is not None:
             command, kw = fast
-            {"query": query, "explain": explain}[command](**kw)
+            FAST_COMMANDS[command](**kw)
         else:
             _typer_app()(standalone_mode=False, prog_name="diaryrules")  # the same name under `python -m`
     except Exit as e:

@@ -692,7 +692,7 @@ class Compiler:
         # leaf per such part, found with a few `&` (5,000 rules: 380,000 leaves, 5,000 parts)
         answers: dict[int, int] = {}
         by_part: dict[int, int] = {}
-        tiers = semantics(cp.rules).tiers  # the Semantics `deciding` reads
+        part_of = semantics(cp.rules).deciding_part  # what `deciding` keys its decisions by
         level, children, value, bottom, mk = dg.level, dg.children, dg.value, dg.bottom, dg.mk
         for n in made:
             if n in answers:
@@ -701,11 +701,7 @@ class Compiler:
                 answers[n] = mk(level[n], tuple([answers[c] for c in children[n]]))
                 continue
             m = value[n]
-            part = 0
-            for tier in tiers:
-                part = m & tier
-                if part:
-                    break
+            part = part_of(m)
             a = by_part.get(part)
             if a is None:
                 d = cp.deciding(m)

@@ -28,7 +28,7 @@ def _typer_command(name: str) -> Any:
     return typer.main.get_command(cli._typer_app()).commands[name]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("name", cli.FAST_COMMANDS)
+@pytest.mark.parametrize("name", sorted(cli.FAST_COMMANDS))
 def test_options_table_is_typers(name: str) -> None:
     command = _typer_command(name)
     takes_value = {}
@@ -126,7 +126,7 @@ WORDS = st.sampled_from(TOKENS)
 
 
 @helpers.fuzz_settings(1500)
-@given(st.sampled_from(cli.FAST_COMMANDS), st.lists(WORDS, max_size=8))
+@given(st.sampled_from(sorted(cli.FAST_COMMANDS)), st.lists(WORDS, max_size=8))
 def test_whatever_the_fast_parse_accepts_typer_reads_the_same(command: str, rest: list[str]) -> None:
     args = [command, *rest]
     fast = fast_reads(args)
